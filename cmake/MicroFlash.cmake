@@ -17,8 +17,9 @@ endif()
 
 if(WIN32)
   # Windows 7 API level; no DLL beyond Windows' own: libgcc and everything else linked in.
+  # __USE_MINGW_ANSI_STDIO: C99 printf (%zu, %llu) everywhere, not msvcrt's dialect.
   add_compile_definitions(_WIN32_WINNT=0x0601 WINVER=0x0601 WIN32_LEAN_AND_MEAN
-    UNICODE _UNICODE)
+    UNICODE _UNICODE __USE_MINGW_ANSI_STDIO=1)
   add_link_options(-static -static-libgcc)
 endif()
 
