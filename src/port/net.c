@@ -288,8 +288,7 @@ int net_recv(const char *name, intptr_t sock, void *buf, size_t size, uint32_t t
                          (unsigned)timeout_ms);
     }
     if (w < 0) {
-        return port_fail(err, PORT_ERR_IO, net_last_error(), "%s: waiting for data failed.",
-                         name);
+        return port_fail(err, PORT_ERR_IO, net_last_error(), "%s: waiting for data failed.", name);
     }
     int chunk = size > 0x10000000u ? 0x10000000 : (int)size;
 #ifdef _WIN32
@@ -317,8 +316,8 @@ int net_recv(const char *name, intptr_t sock, void *buf, size_t size, uint32_t t
     return PORT_OK;
 }
 
-int net_send_all(const char *name, intptr_t sock, const void *buf, size_t size,
-                 uint32_t timeout_ms, struct port_error *err)
+int net_send_all(const char *name, intptr_t sock, const void *buf, size_t size, uint32_t timeout_ms,
+                 struct port_error *err)
 {
     const char *p = buf;
     uint64_t deadline = net_now_ms() + timeout_ms;

@@ -28,8 +28,8 @@ int net_recv(const char *name, intptr_t sock, void *buf, size_t size, uint32_t t
              size_t *got, struct port_error *err);
 
 /* Sends everything within timeout_ms. */
-int net_send_all(const char *name, intptr_t sock, const void *buf, size_t size,
-                 uint32_t timeout_ms, struct port_error *err);
+int net_send_all(const char *name, intptr_t sock, const void *buf, size_t size, uint32_t timeout_ms,
+                 struct port_error *err);
 
 /* Shuts down both directions: wakes a thread blocked in net_recv on the same socket. */
 void net_shutdown(intptr_t sock);

@@ -14,17 +14,17 @@ static const struct {
     enum port_status status;
     const char *text;
 } PORT_STATUS_TEXTS[] = {
-    {PORT_OK, "success"},
-    {PORT_ERR_ARG, "invalid port name or argument"},
-    {PORT_ERR_NOT_FOUND, "the port does not exist"},
-    {PORT_ERR_BUSY, "the port is in use by another program"},
-    {PORT_ERR_ACCESS, "access to the port was denied"},
-    {PORT_ERR_GONE, "the port disappeared (unplugged or connection closed)"},
-    {PORT_ERR_IO, "input/output error"},
-    {PORT_ERR_TIMEOUT, "timed out"},
-    {PORT_ERR_UNSUPPORTED, "not supported by this port"},
-    {PORT_ERR_NO_MEMORY, "out of memory"},
-    {PORT_ERR_PROTOCOL, "the network peer broke the RFC 2217 protocol"},
+        {PORT_OK, "success"},
+        {PORT_ERR_ARG, "invalid port name or argument"},
+        {PORT_ERR_NOT_FOUND, "the port does not exist"},
+        {PORT_ERR_BUSY, "the port is in use by another program"},
+        {PORT_ERR_ACCESS, "access to the port was denied"},
+        {PORT_ERR_GONE, "the port disappeared (unplugged or connection closed)"},
+        {PORT_ERR_IO, "input/output error"},
+        {PORT_ERR_TIMEOUT, "timed out"},
+        {PORT_ERR_UNSUPPORTED, "not supported by this port"},
+        {PORT_ERR_NO_MEMORY, "out of memory"},
+        {PORT_ERR_PROTOCOL, "the network peer broke the RFC 2217 protocol"},
 };
 
 const char *port_status_text(int status)
@@ -37,8 +37,7 @@ const char *port_status_text(int status)
     return "unknown error";
 }
 
-int port_fail(struct port_error *err, enum port_status status, int os_error, const char *fmt,
-              ...)
+int port_fail(struct port_error *err, enum port_status status, int os_error, const char *fmt, ...)
 {
     if (err != NULL) {
         va_list ap;
@@ -79,8 +78,8 @@ static const struct {
     const char *scheme;
     enum port_kind kind;
 } PORT_SCHEMES[] = {
-    {"socket://", PORT_KIND_TCP},
-    {"rfc2217://", PORT_KIND_RFC2217},
+        {"socket://", PORT_KIND_TCP},
+        {"rfc2217://", PORT_KIND_RFC2217},
 };
 
 static bool port_has_prefix_nocase(const char *s, const char *prefix)

@@ -12,16 +12,16 @@
  * the engine maps them to its own errors and the tests compare against them. */
 enum port_status {
     PORT_OK = 0,
-    PORT_ERR_ARG = -1,          /* malformed name or argument */
-    PORT_ERR_NOT_FOUND = -2,    /* no such port, or nothing listening at host:port */
-    PORT_ERR_BUSY = -3,         /* in use by another program */
-    PORT_ERR_ACCESS = -4,       /* the OS refused access (permissions) */
-    PORT_ERR_GONE = -5,         /* disappeared while open: unplugged, connection closed */
-    PORT_ERR_IO = -6,           /* any other failure reported by the OS */
-    PORT_ERR_TIMEOUT = -7,      /* nothing arrived / not everything went out in time */
-    PORT_ERR_UNSUPPORTED = -8,  /* this port cannot do that (DTR on socket://, odd baud) */
-    PORT_ERR_NO_MEMORY = -9,    /* allocation failed */
-    PORT_ERR_PROTOCOL = -10,    /* a network peer broke the telnet / RFC 2217 rules */
+    PORT_ERR_ARG = -1,         /* malformed name or argument */
+    PORT_ERR_NOT_FOUND = -2,   /* no such port, or nothing listening at host:port */
+    PORT_ERR_BUSY = -3,        /* in use by another program */
+    PORT_ERR_ACCESS = -4,      /* the OS refused access (permissions) */
+    PORT_ERR_GONE = -5,        /* disappeared while open: unplugged, connection closed */
+    PORT_ERR_IO = -6,          /* any other failure reported by the OS */
+    PORT_ERR_TIMEOUT = -7,     /* nothing arrived / not everything went out in time */
+    PORT_ERR_UNSUPPORTED = -8, /* this port cannot do that (DTR on socket://, odd baud) */
+    PORT_ERR_NO_MEMORY = -9,   /* allocation failed */
+    PORT_ERR_PROTOCOL = -10,   /* a network peer broke the telnet / RFC 2217 rules */
 };
 
 enum port_kind {
@@ -107,9 +107,9 @@ const char *port_status_text(int status);
 struct port_bridge {
     uint16_t vid;
     uint16_t pid;
-    const char *chip;        /* "CH340", "CP2102", "FT232R" ... */
-    const char *driver;      /* the driver a Windows user installs when no COM port appears */
-    uint32_t max_baud;       /* fastest rate known to work reliably with ESP8266 */
+    const char *chip;   /* "CH340", "CP2102", "FT232R" ... */
+    const char *driver; /* the driver a Windows user installs when no COM port appears */
+    uint32_t max_baud;  /* fastest rate known to work reliably with ESP8266 */
 };
 
 #define PORT_INFO_TEXT_MAX 128

@@ -33,8 +33,7 @@ struct port {
 };
 
 /* Fills *err (when not NULL) and returns `status`. The message is printf-formatted. */
-int port_fail(struct port_error *err, enum port_status status, int os_error, const char *fmt,
-              ...)
+int port_fail(struct port_error *err, enum port_status status, int os_error, const char *fmt, ...)
 #if defined(__MINGW32__)
         __attribute__((format(gnu_printf, 4, 5)))
 #elif defined(__GNUC__)

@@ -50,9 +50,17 @@ static void test_parse_rejects_malformed(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        "",           "   ",          "socket://host",      "socket://:23",
-        "socket://h:0", "socket://h:65536", "socket://h:2x",   "rfc2217://::1:23",
-        "rfc2217://[::1]23", "ftp://host:21", "socket://h:",
+            "",
+            "   ",
+            "socket://host",
+            "socket://:23",
+            "socket://h:0",
+            "socket://h:65536",
+            "socket://h:2x",
+            "rfc2217://::1:23",
+            "rfc2217://[::1]23",
+            "ftp://host:21",
+            "socket://h:",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct port_address a;
@@ -161,14 +169,14 @@ static void test_copy_text_truncates(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_local_names),
-        cmocka_unit_test(test_parse_network_names),
-        cmocka_unit_test(test_parse_rejects_malformed),
-        cmocka_unit_test(test_open_checks_arguments),
-        cmocka_unit_test(test_status_texts_are_distinct),
-        cmocka_unit_test(test_bridge_table),
-        cmocka_unit_test(test_list_order),
-        cmocka_unit_test(test_copy_text_truncates),
+            cmocka_unit_test(test_parse_local_names),
+            cmocka_unit_test(test_parse_network_names),
+            cmocka_unit_test(test_parse_rejects_malformed),
+            cmocka_unit_test(test_open_checks_arguments),
+            cmocka_unit_test(test_status_texts_are_distinct),
+            cmocka_unit_test(test_bridge_table),
+            cmocka_unit_test(test_list_order),
+            cmocka_unit_test(test_copy_text_truncates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
