@@ -24,7 +24,7 @@ typedef int net_len;
 #include <time.h>
 #include <unistd.h>
 typedef int net_socket;
-typedef size_t net_len;
+typedef socklen_t net_len;
 #define NET_EWOULDBLOCK  EWOULDBLOCK
 #define NET_EINPROGRESS  EINPROGRESS
 #define NET_ECONNREFUSED ECONNREFUSED
