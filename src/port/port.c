@@ -59,6 +59,15 @@ static void port_ok(struct port_error *err)
     }
 }
 
+/* A backend's result: on success no message of an earlier failure is left behind. */
+static int port_done(int rc, struct port_error *err)
+{
+    if (rc == PORT_OK) {
+        port_ok(err);
+    }
+    return rc;
+}
+
 void port_copy_text(char *dst, size_t dst_size, const char *src)
 {
     if (dst_size == 0) {
@@ -272,10 +281,9 @@ int port_set_baud(struct port *port, uint32_t baud, struct port_error *err)
     if (baud == 0) {
         return port_fail(err, PORT_ERR_ARG, 0, "%s: the baud rate must not be 0.", port->name);
     }
-    rc = port->ops->set_baud(port, baud, err);
+    rc = port_done(port->ops->set_baud(port, baud, err), err);
     if (rc == PORT_OK) {
         port->baud = baud;
-        port_ok(err);
     }
     return rc;
 }
@@ -298,7 +306,7 @@ int port_read(struct port *port, void *buf, size_t size, uint32_t timeout_ms, si
     if (buf == NULL) {
         return port_fail(err, PORT_ERR_ARG, 0, "%s: no buffer to read into.", port->name);
     }
-    return port->ops->read(port, buf, size, timeout_ms, got, err);
+    return port_done(port->ops->read(port, buf, size, timeout_ms, got, err), err);
 }
 
 int port_read_full(struct port *port, void *buf, size_t size, uint32_t timeout_ms, size_t *got,
@@ -341,7 +349,7 @@ int port_write(struct port *port, const void *buf, size_t size, uint32_t timeout
     if (buf == NULL) {
         return port_fail(err, PORT_ERR_ARG, 0, "%s: nothing to write.", port->name);
     }
-    return port->ops->write(port, buf, size, timeout_ms, err);
+    return port_done(port->ops->write(port, buf, size, timeout_ms, err), err);
 }
 
 static int port_lines(struct port *port, int dtr, int rts, struct port_error *err)
@@ -356,7 +364,7 @@ static int port_lines(struct port *port, int dtr, int rts, struct port_error *er
                          "automatically.",
                          port->name);
     }
-    return port->ops->set_lines(port, dtr, rts, err);
+    return port_done(port->ops->set_lines(port, dtr, rts, err), err);
 }
 
 int port_set_dtr(struct port *port, bool asserted, struct port_error *err)
@@ -383,7 +391,7 @@ int port_flush(struct port *port, enum port_queue queue, struct port_error *err)
     if (queue != PORT_QUEUE_INPUT && queue != PORT_QUEUE_OUTPUT && queue != PORT_QUEUE_BOTH) {
         return port_fail(err, PORT_ERR_ARG, 0, "%s: unknown queue to flush.", port->name);
     }
-    return port->ops->flush(port, queue, err);
+    return port_done(port->ops->flush(port, queue, err), err);
 }
 
 int port_drain(struct port *port, uint32_t timeout_ms, struct port_error *err)
@@ -392,7 +400,7 @@ int port_drain(struct port *port, uint32_t timeout_ms, struct port_error *err)
     if (rc != PORT_OK) {
         return rc;
     }
-    return port->ops->drain(port, timeout_ms, err);
+    return port_done(port->ops->drain(port, timeout_ms, err), err);
 }
 
 int port_list(struct port_info **out, size_t *count, struct port_error *err)
