@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Small helpers shared by test programs that are built for Linux and for Windows: a monotonic
- * clock, one thread, and a deterministic byte pattern. */
+ * clock and a deterministic byte pattern. Threads come from src/port/port_thread.h. */
 #ifndef MF_TESTUTIL_H
 #define MF_TESTUTIL_H
 
@@ -10,7 +10,6 @@
 #ifdef _WIN32
 #include <windows.h>
 #else
-#include <pthread.h>
 #include <time.h>
 #endif
 
@@ -25,55 +24,6 @@ static inline uint64_t test_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-#endif
-}
-
-struct test_thread {
-#ifdef _WIN32
-    HANDLE handle;
-#else
-    pthread_t handle;
-#endif
-    void (*fn)(void *);
-    void *arg;
-};
-
-#ifdef _WIN32
-static DWORD WINAPI test_thread_trampoline(LPVOID p)
-{
-    struct test_thread *t = p;
-    t->fn(t->arg);
-    return 0;
-}
-#else
-static void *test_thread_trampoline(void *p)
-{
-    struct test_thread *t = p;
-    t->fn(t->arg);
-    return NULL;
-}
-#endif
-
-/* Starts fn(arg) on a new thread; returns 0 on success. */
-static inline int test_thread_start(struct test_thread *t, void (*fn)(void *), void *arg)
-{
-    t->fn = fn;
-    t->arg = arg;
-#ifdef _WIN32
-    t->handle = CreateThread(NULL, 0, test_thread_trampoline, t, 0, NULL);
-    return t->handle ? 0 : -1;
-#else
-    return pthread_create(&t->handle, NULL, test_thread_trampoline, t) == 0 ? 0 : -1;
-#endif
-}
-
-static inline void test_thread_join(struct test_thread *t)
-{
-#ifdef _WIN32
-    WaitForSingleObject(t->handle, INFINITE);
-    CloseHandle(t->handle);
-#else
-    pthread_join(t->handle, NULL);
 #endif
 }
 

@@ -3,6 +3,7 @@
  * backend against port_peer (data both ways at several bauds, timeouts, lines, errors). */
 #include "net.h"
 #include "port.h"
+#include "port_thread.h"
 #include "testutil.h"
 
 #include <inttypes.h>
@@ -357,7 +358,7 @@ static void conf_check_concurrent(struct conf *c, struct port *p)
 {
     char line[CONF_LINE_MAX];
     struct port_error err;
-    struct test_thread thread;
+    struct port_thread thread;
     struct conf_writer w = {.port = p, .size = c->size};
     uint8_t *out = malloc(c->size);
     uint8_t *in = malloc(c->size);
@@ -372,14 +373,14 @@ static void conf_check_concurrent(struct conf *c, struct port *p)
     test_pattern(out, c->size, 0xC0DEu);
     w.data = out;
     uint64_t t0 = test_now_ms();
-    if (test_thread_start(&thread, conf_writer_run, &w) != 0) {
+    if (port_thread_start(&thread, conf_writer_run, &w) != 0) {
         conf_result(c, "concurrent.echo", false, "no thread");
         free(out);
         free(in);
         return;
     }
     int rc = port_read_full(p, in, c->size, CONF_IO_TIMEOUT_MS, &got, &err);
-    test_thread_join(&thread);
+    port_thread_join(&thread);
     uint64_t ms = test_now_ms() - t0;
     conf_ctl_line(c, line, sizeof line);
     bool ok = rc == PORT_OK && w.rc == PORT_OK && memcmp(out, in, c->size) == 0;

@@ -159,10 +159,34 @@ static int endpoint_pty_write(struct endpoint *ep, const void *buf, size_t size,
     return PORT_OK;
 }
 
-static const struct {
-    enum vserial_event_kind from;
+/* How a transport's event kinds map onto ours; kinds not listed are skipped. */
+struct endpoint_kind_map {
+    int from;
     enum endpoint_event_kind to;
-} ENDPOINT_VSERIAL_KINDS[] = {
+};
+
+/* Fills *ev from a transport event when its kind maps; false when it is to be skipped. */
+static bool endpoint_event_from(const struct endpoint_kind_map *map, size_t map_len, int from,
+                                struct endpoint_event *ev, uint64_t t_ns, bool dtr, bool rts,
+                                uint32_t baud, int queue)
+{
+    for (size_t i = 0; i < map_len; i++) {
+        if (map[i].from == from) {
+            memset(ev, 0, sizeof *ev);
+            ev->t_ns = t_ns;
+            ev->kind = map[i].to;
+            ev->dtr = dtr;
+            ev->rts = rts;
+            ev->baud = baud;
+            ev->queue = queue;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Break conditions have no endpoint meaning. */
+static const struct endpoint_kind_map ENDPOINT_VSERIAL_KINDS[] = {
         {VSERIAL_EV_OPEN, ENDPOINT_EV_CONNECT}, {VSERIAL_EV_CLOSE, ENDPOINT_EV_DISCONNECT},
         {VSERIAL_EV_LINES, ENDPOINT_EV_LINES},  {VSERIAL_EV_BAUD, ENDPOINT_EV_BAUD},
         {VSERIAL_EV_FLUSH, ENDPOINT_EV_PURGE},
@@ -172,20 +196,12 @@ static int endpoint_pty_next_event(struct endpoint *ep, struct endpoint_event *e
 {
     struct vserial_event vev;
     while (vserial_next_event(ep->vs, &vev) == 1) {
-        for (size_t i = 0; i < sizeof ENDPOINT_VSERIAL_KINDS / sizeof ENDPOINT_VSERIAL_KINDS[0];
-             i++) {
-            if (ENDPOINT_VSERIAL_KINDS[i].from == vev.kind) {
-                memset(ev, 0, sizeof *ev);
-                ev->t_ns = vev.t_ns;
-                ev->kind = ENDPOINT_VSERIAL_KINDS[i].to;
-                ev->dtr = vev.dtr;
-                ev->rts = vev.rts;
-                ev->baud = vev.baud;
-                ev->queue = vev.queue;
-                return 1;
-            }
+        if (endpoint_event_from(ENDPOINT_VSERIAL_KINDS,
+                                sizeof ENDPOINT_VSERIAL_KINDS / sizeof ENDPOINT_VSERIAL_KINDS[0],
+                                (int)vev.kind, ev, vev.t_ns, vev.dtr, vev.rts, vev.baud,
+                                vev.queue)) {
+            return 1;
         }
-        /* Kinds with no endpoint meaning (break) are skipped. */
     }
     return 0;
 }
@@ -382,10 +398,8 @@ int endpoint_open_rfc2217(uint16_t tcp_port, uint16_t *bound, struct endpoint **
     return PORT_OK;
 }
 
-static const struct {
-    enum rfc2217_server_event_kind from;
-    enum endpoint_event_kind to;
-} ENDPOINT_RFC2217_KINDS[] = {
+/* Data-format changes (8N1) carry nothing a board cares about. */
+static const struct endpoint_kind_map ENDPOINT_RFC2217_KINDS[] = {
         {RFC2217_SERVER_EV_CONNECT, ENDPOINT_EV_CONNECT},
         {RFC2217_SERVER_EV_DISCONNECT, ENDPOINT_EV_DISCONNECT},
         {RFC2217_SERVER_EV_LINES, ENDPOINT_EV_LINES},
@@ -397,20 +411,12 @@ static int endpoint_rfc2217_next_event(struct endpoint *ep, struct endpoint_even
 {
     struct rfc2217_server_event rev;
     while (rfc2217_server_next_event(ep->rfc, &rev) == 1) {
-        for (size_t i = 0; i < sizeof ENDPOINT_RFC2217_KINDS / sizeof ENDPOINT_RFC2217_KINDS[0];
-             i++) {
-            if (ENDPOINT_RFC2217_KINDS[i].from == rev.kind) {
-                memset(ev, 0, sizeof *ev);
-                ev->t_ns = rev.t_ns;
-                ev->kind = ENDPOINT_RFC2217_KINDS[i].to;
-                ev->dtr = rev.dtr;
-                ev->rts = rev.rts;
-                ev->baud = rev.baud;
-                ev->queue = rev.queue;
-                return 1;
-            }
+        if (endpoint_event_from(ENDPOINT_RFC2217_KINDS,
+                                sizeof ENDPOINT_RFC2217_KINDS / sizeof ENDPOINT_RFC2217_KINDS[0],
+                                (int)rev.kind, ev, rev.t_ns, rev.dtr, rev.rts, rev.baud,
+                                rev.queue)) {
+            return 1;
         }
-        /* Data-format changes (8N1) carry nothing a board cares about. */
     }
     return 0;
 }

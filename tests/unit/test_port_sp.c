@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "port.h"
+#include "port_thread.h"
 #include "testutil.h"
 #include "vserial.h"
 
@@ -236,14 +237,14 @@ static void test_bulk_both_ways(void **state)
     struct bulk w = {f, out, TEST_BULK, -99};
     struct bulk r = {f, back, TEST_BULK, -99};
     struct bulk d = {f, down, TEST_BULK, 0};
-    struct test_thread tw, tr, td;
-    assert_int_equal(test_thread_start(&tr, bulk_port_read, &r), 0);
-    assert_int_equal(test_thread_start(&tw, bulk_port_write, &w), 0);
-    assert_int_equal(test_thread_start(&td, bulk_device_write, &d), 0);
+    struct port_thread tw, tr, td;
+    assert_int_equal(port_thread_start(&tr, bulk_port_read, &r), 0);
+    assert_int_equal(port_thread_start(&tw, bulk_port_write, &w), 0);
+    assert_int_equal(port_thread_start(&td, bulk_device_write, &d), 0);
     device_read(f, seen, TEST_BULK);
-    test_thread_join(&tw);
-    test_thread_join(&tr);
-    test_thread_join(&td);
+    port_thread_join(&tw);
+    port_thread_join(&tr);
+    port_thread_join(&td);
     assert_int_equal(w.rc, PORT_OK);
     assert_int_equal(r.rc, PORT_OK);
     assert_memory_equal(seen, out, TEST_BULK);

@@ -2,6 +2,7 @@
 /* Smoke test of the Win32 serial backend under Wine, against wine_smoke_peer (an echoing vserial
  * port): listing, open errors, timeouts, echo, a 1 MiB full-duplex transfer, lines, unplug. */
 #include "port.h"
+#include "port_thread.h"
 #include "testutil.h"
 
 #include <stdarg.h>
@@ -222,11 +223,11 @@ static void smoke_bulk(struct smoke *s)
     }
     test_pattern(data, SMOKE_BULK_SIZE, SMOKE_BULK_SEED);
     struct smoke_writer w = {s->port, data, PORT_OK, 0};
-    struct test_thread thread;
+    struct port_thread thread;
     uint64_t t0 = test_now_ms();
     size_t total = 0;
     size_t reads = 0;
-    rc = test_thread_start(&thread, smoke_write_bulk, &w);
+    rc = port_thread_start(&thread, smoke_write_bulk, &w);
     while (rc == 0 && total < SMOKE_BULK_SIZE) {
         size_t got = 0;
         int r = port_read(s->port, back + total, SMOKE_BULK_SIZE - total, SMOKE_ECHO_MS, &got,
@@ -239,7 +240,7 @@ static void smoke_bulk(struct smoke *s)
     }
     uint64_t took = test_now_ms() - t0;
     if (rc == 0) {
-        test_thread_join(&thread);
+        port_thread_join(&thread);
     }
     bool same = total == SMOKE_BULK_SIZE && memcmp(data, back, SMOKE_BULK_SIZE) == 0;
     SMOKE_CHECK(s, same && w.rc == PORT_OK,

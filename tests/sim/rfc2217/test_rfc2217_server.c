@@ -12,6 +12,7 @@
 #include "port.h"
 #include "rfc2217.h"
 #include "rfc2217_server.h"
+#include "port_thread.h"
 #include "testutil.h"
 
 #include <stdatomic.h>
@@ -226,9 +227,9 @@ static void test_one_mib_both_ways(void **state)
 
     /* client -> server */
     struct pump pump = {port, f->server, out, TEST_BIG, -1};
-    struct test_thread t;
+    struct port_thread t;
     uint64_t start = test_now_ms();
-    assert_int_equal(test_thread_start(&t, pump_port_write, &pump), 0);
+    assert_int_equal(port_thread_start(&t, pump_port_write, &pump), 0);
     size_t total = 0;
     while (total < TEST_BIG) {
         size_t got = 0;
@@ -237,7 +238,7 @@ static void test_one_mib_both_ways(void **state)
         assert_int_equal(rc, PORT_OK);
         total += got;
     }
-    test_thread_join(&t);
+    port_thread_join(&t);
     uint64_t up_ms = test_now_ms() - start;
     assert_int_equal(pump.rc, PORT_OK);
     assert_memory_equal(in, out, TEST_BIG);
@@ -245,10 +246,10 @@ static void test_one_mib_both_ways(void **state)
     /* server -> client */
     memset(in, 0, TEST_BIG);
     start = test_now_ms();
-    assert_int_equal(test_thread_start(&t, pump_server_write, &pump), 0);
+    assert_int_equal(port_thread_start(&t, pump_server_write, &pump), 0);
     size_t got = 0;
     assert_int_equal(port_read_full(port, in, TEST_BIG, TEST_IO_TIMEOUT_MS, &got, &e), PORT_OK);
-    test_thread_join(&t);
+    port_thread_join(&t);
     uint64_t down_ms = test_now_ms() - start;
     assert_int_equal(pump.rc, PORT_OK);
     assert_int_equal(got, TEST_BIG);
@@ -291,10 +292,10 @@ static void test_concurrent_io_and_control(void **state)
     struct port *port = open_ok(f->url);
     struct echo echo = {.server = f->server};
     atomic_init(&echo.stop, 0);
-    struct test_thread echo_thread, writer;
+    struct port_thread echo_thread, writer;
     struct pump pump = {port, NULL, out, SIZE, -1};
-    assert_int_equal(test_thread_start(&echo_thread, echo_server, &echo), 0);
-    assert_int_equal(test_thread_start(&writer, pump_port_write, &pump), 0);
+    assert_int_equal(port_thread_start(&echo_thread, echo_server, &echo), 0);
+    assert_int_equal(port_thread_start(&writer, pump_port_write, &pump), 0);
     size_t total = 0;
     int round = 0;
     while (total < SIZE) {
@@ -308,9 +309,9 @@ static void test_concurrent_io_and_control(void **state)
             assert_int_equal(port_set_lines(port, round % 3 == 0, round % 5 == 0, &e), PORT_OK);
         }
     }
-    test_thread_join(&writer);
+    port_thread_join(&writer);
     atomic_store(&echo.stop, 1);
-    test_thread_join(&echo_thread);
+    port_thread_join(&echo_thread);
     assert_int_equal(pump.rc, PORT_OK);
     assert_memory_equal(in, out, SIZE);
     port_close(port);
@@ -478,15 +479,15 @@ static void test_refused_comport_is_protocol_error(void **state)
     struct port *port = NULL;
     struct port_error e;
     struct refuser r;
-    struct test_thread t;
+    struct port_thread t;
     uint16_t p = 0;
     assert_int_equal(net_listen_loopback(0, &p, &r.listener, NULL), PORT_OK);
     snprintf(url, sizeof url, "rfc2217://127.0.0.1:%u", (unsigned)p);
-    assert_int_equal(test_thread_start(&t, refuse_comport, &r), 0);
+    assert_int_equal(port_thread_start(&t, refuse_comport, &r), 0);
     uint64_t start = test_now_ms();
     assert_int_equal(port_open(url, TEST_BAUD, &port, &e), PORT_ERR_PROTOCOL);
     assert_true(test_now_ms() - start < TEST_EVENT_WAIT_MS);
-    test_thread_join(&t);
+    port_thread_join(&t);
     net_close(r.listener);
 }
 
@@ -527,8 +528,8 @@ static void test_socket_port(void **state)
 
     /* Bytes pass untouched both ways (no telnet escaping on a raw socket). */
     struct pump pump = {port, NULL, out, SIZE, -1};
-    struct test_thread t;
-    assert_int_equal(test_thread_start(&t, pump_port_write, &pump), 0);
+    struct port_thread t;
+    assert_int_equal(port_thread_start(&t, pump_port_write, &pump), 0);
     size_t total = 0;
     while (total < SIZE) {
         size_t got = 0;
@@ -537,7 +538,7 @@ static void test_socket_port(void **state)
                          PORT_OK);
         total += got;
     }
-    test_thread_join(&t);
+    port_thread_join(&t);
     assert_int_equal(pump.rc, PORT_OK);
     assert_memory_equal(in, out, SIZE);
     assert_int_equal(net_send_all("peer", peer.client, out, SIZE, TEST_IO_TIMEOUT_MS, NULL),

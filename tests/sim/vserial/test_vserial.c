@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "port_thread.h"
 #include "testutil.h"
 #include "vserial.h"
 
@@ -148,10 +149,10 @@ static void transfer(int from, int to, size_t size, uint32_t seed)
     assert_non_null(in);
     test_pattern(out, size, seed);
     struct pump p = {from, out, size};
-    struct test_thread t;
-    assert_int_equal(test_thread_start(&t, pump_write, &p), 0);
+    struct port_thread t;
+    assert_int_equal(port_thread_start(&t, pump_write, &p), 0);
     read_exact(to, in, size);
-    test_thread_join(&t);
+    port_thread_join(&t);
     assert_memory_equal(in, out, size);
     free(out);
     free(in);
