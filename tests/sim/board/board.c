@@ -174,6 +174,8 @@ int board_create(const struct board_config *cfg, struct board **out, char *err, 
     b->hq = malloc(BOARD_HQ_INITIAL * sizeof *b->hq);
     if (!b->hq)
         goto fail;
+    if (sim_repl_init(&b->repl) != 0)
+        goto fail;
     b->hq_cap = BOARD_HQ_INITIAL;
     b->state = BOARD_CHIP_OFF;
     b->wake = BOARD_WAKE_NONE;
@@ -202,6 +204,8 @@ void board_destroy(struct board *b)
     sim_flash_destroy(b->flash);
     free(b->initial);
     free(b->hq);
+    sim_repl_free(&b->repl);
+    free(b->stamps);
     free(b);
 }
 
@@ -249,6 +253,40 @@ static void board_host_byte(struct board *b, uint64_t t, uint8_t byte)
     }
 }
 
+/* ---- write times of bytes in flight to the chip ---- */
+
+static void board_stamp_push(struct board *b, uint64_t mid, uint64_t sent)
+{
+    if (b->st_len == b->st_cap) {
+        size_t cap = b->st_cap ? b->st_cap * 2 : BOARD_HQ_INITIAL;
+        struct board_stamp *n = malloc(cap * sizeof *n);
+        if (!n)
+            return;
+        for (size_t i = 0; i < b->st_len; i++)
+            n[i] = b->stamps[(b->st_head + i) % b->st_cap];
+        free(b->stamps);
+        b->stamps = n;
+        b->st_cap = cap;
+        b->st_head = 0;
+    }
+    b->stamps[(b->st_head + b->st_len) % b->st_cap].mid_ns = mid;
+    b->stamps[(b->st_head + b->st_len) % b->st_cap].sent_ns = sent;
+    b->st_len++;
+}
+
+/* When the host wrote the byte the chip finished receiving at `at`: the frame whose middle
+ * passed by then (the receiver's rate differs a little from the sender's; for garbage read at
+ * a wrong rate, the latest such write). */
+static uint64_t board_stamp_take(struct board *b, uint64_t at)
+{
+    while (b->st_len > 0 && b->stamps[b->st_head].mid_ns <= at) {
+        b->last_sent = b->stamps[b->st_head].sent_ns;
+        b->st_head = (b->st_head + 1) % b->st_cap;
+        b->st_len--;
+    }
+    return b->last_sent;
+}
+
 /* ---- event loop ---- */
 
 struct board_next {
@@ -266,6 +304,7 @@ enum board_event {
     BOARD_EV_CHIP_RX,
     BOARD_EV_HOST_RX,
     BOARD_EV_STUB,
+    BOARD_EV_APP,
 };
 
 static void board_consider(struct board_next *n, uint64_t t, int kind)
@@ -291,6 +330,8 @@ static struct board_next board_next_event(struct board *b)
     board_consider(&n, sim_line_next_ns(&b->to_host), BOARD_EV_HOST_RX);
     if (b->state == BOARD_CHIP_STUB && b->cfg.stub.deadline)
         board_consider(&n, b->cfg.stub.deadline(b->cfg.stub.ctx), BOARD_EV_STUB);
+    if (b->state == BOARD_CHIP_APP)
+        board_consider(&n, board_chip_app_deadline(b), BOARD_EV_APP);
     return n;
 }
 
@@ -322,13 +363,14 @@ static void board_event(struct board *b, int kind, uint64_t t)
     case BOARD_EV_FIFO: board_chip_drain(b, t); break;
     case BOARD_EV_CHIP_RX:
         if (sim_line_recv(&b->to_chip, t, &byte, &at))
-            board_chip_rx(b, t, byte, b->to_chip.last_garbled);
+            board_chip_rx(b, t, board_stamp_take(b, at), byte, b->to_chip.last_garbled);
         break;
     case BOARD_EV_HOST_RX:
         if (sim_line_recv(&b->to_host, t, &byte, &at))
             board_host_byte(b, t, byte);
         break;
     case BOARD_EV_STUB: b->cfg.stub.run(b->cfg.stub.ctx, b, t); break;
+    case BOARD_EV_APP: board_chip_app_run(b, t); break;
     default: break;
     }
 }
@@ -394,6 +436,7 @@ void board_power_off(struct board *b, uint64_t t_ns)
         return;
     board_chip_power_off(b, t);
     sim_line_cut(&b->to_chip, t);
+    b->st_len = 0;
     b->powered = false;
     b->hq_head = b->hq_len = 0;
     b->pkt_count = 0;
@@ -474,6 +517,7 @@ void board_rx(struct board *b, uint64_t t_ns, const uint8_t *data, size_t n)
         if (r < f->drop_ppm_to_chip + f->flip_ppm_to_chip)
             byte ^= (uint8_t)(1u << (board_rand(b) % 8u));
         end = sim_line_send(&b->to_chip, start, byte, b->host_bit_ps);
+        board_stamp_push(b, end - b->host_bit_ps * SIM_UART_BITS_PER_BYTE / SIM_PS_PER_NS / 2, t);
         if (f->reset_at_byte && b->host_sent == f->reset_at_byte)
             b->fault_reset_at = end;
         board_autobaud_note(b, end, byte);
@@ -530,6 +574,16 @@ struct sim_flash *board_flash(struct board *b)
 uint32_t board_chip_baud(const struct board *b)
 {
     return sim_uart_div_baud(b->chip_clk_hz, sim_chip_clkdiv(&b->chip));
+}
+
+struct sim_repl *board_repl(struct board *b)
+{
+    return &b->repl;
+}
+
+const char *board_repl_last_program(struct board *b, size_t *len)
+{
+    return sim_repl_last_program(&b->repl, len);
 }
 
 const char *board_state_name(const struct board *b)

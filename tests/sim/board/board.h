@@ -38,6 +38,7 @@ struct board_faults {
 };
 
 struct board;
+struct sim_repl;
 
 /* The flasher stub, compiled for the host (later issue). start() is called when the ROM jumps to
  * uploaded code (MEM_END with flag 0); returning false means "not our stub": the chip then runs
@@ -113,6 +114,14 @@ const struct sim_mem_segment *board_mem_segments(const struct board *b, size_t *
 struct sim_flash *board_flash(struct board *b);
 uint32_t board_chip_baud(const struct board *b); /* the chip's current UART rate */
 const char *board_state_name(const struct board *b);
+
+/* MicroPython's REPL and filesystem on this board (repl.h: sim_repl_last_program(),
+ * sim_repl_stats(), sim_repl_mode(), sim_repl_fs() with mpy_fs.h's sim_mpy_fs_get/put). The
+ * object lives as long as the board; its filesystem survives resets. */
+struct sim_repl *board_repl(struct board *b);
+/* The last program the REPL compiled from host input (a line, a paste, a raw or raw-paste
+ * upload), as received; "" before any. */
+const char *board_repl_last_program(struct board *b, size_t *len);
 
 /* Lower bound of a job on this board (PERFORMANCE.md), from the flash contents the board had at
  * creation. stub_len: bytes of stub text + data uploaded at 115200. */

@@ -138,20 +138,59 @@ static void chip_rom_start(struct board *b, uint64_t t)
     }
 }
 
+/* Hands the REPL's output to the UART; a running program may continue once the TX FIFO has
+ * room again (app_tx_free). Then the REPL's observations the board records. */
+static void chip_app_flush(struct board *b, uint64_t t)
+{
+    const struct sim_repl_stats *st = sim_repl_stats(&b->repl);
+    size_t n;
+
+    while ((n = sim_repl_output(&b->repl, (uint8_t *)b->text, sizeof b->text)) > 0) {
+        uint64_t cpu_free = t;
+        board_chip_emit(b, t, b->text, n, &cpu_free);
+        b->app_tx_free = sim_time_max(b->app_tx_free, cpu_free);
+    }
+    while (b->repl_viol_seen < st->window_violation_sessions) {
+        b->repl_viol_seen++;
+        /* the window protects MicroPython's 256-byte stdin ring: an overrun of it */
+        sim_stats_violation(&b->stats, t, SIM_VIOL_RX_OVERRUN, (uint32_t)st->last_violation_byte,
+                            (uint32_t)st->last_violation_allowed);
+        board_logf(b, t, "raw paste: byte %u sent beyond the window (%u allowed)",
+                   (unsigned)st->last_violation_byte, (unsigned)st->last_violation_allowed);
+    }
+    if (sim_repl_take_reset(&b->repl)) {
+        /* machine.reset(): the SDK restarts once the UART is idle (keeps the latched strapping) */
+        b->action = SIM_ROM_ACT_REBOOT;
+        b->wake = BOARD_WAKE_ACTION;
+        b->wake_at = sim_time_max(t, sim_line_free_ns(&b->to_host));
+        board_logf(b, t, "machine.reset()");
+    }
+}
+
 static void chip_app_start(struct board *b, uint64_t t)
 {
-    struct sim_textbuf tb;
-    uint64_t end;
+    uint32_t size;
+    const uint8_t *cells = board_flash_data(b, &size);
 
     b->chip_clk_hz = SIM_UART_APP_CLK_HZ;
     sim_chip_set_clkdiv(&b->chip, sim_uart_div_for_baud(SIM_UART_APP_CLK_HZ, SIM_UART_APP_BAUD));
     board_chip_update_rate(b, t);
     b->state = BOARD_CHIP_APP;
-    sim_repl_init(&b->repl);
-    sim_textbuf_init(&tb, b->text, sizeof b->text);
-    sim_textbuf_printf(&tb, "\r\n");
-    sim_repl_start(&b->repl, &tb);
-    chip_emit_text(b, t, tb.len, &end, NULL);
+    b->app_tx_free = t;
+    sim_repl_boot(&b->repl, t, cells, size);
+    chip_app_flush(b, t);
+}
+
+void board_chip_app_run(struct board *b, uint64_t t)
+{
+    sim_repl_run(&b->repl, t);
+    chip_app_flush(b, t);
+}
+
+uint64_t board_chip_app_deadline(struct board *b)
+{
+    uint64_t d = sim_repl_deadline(&b->repl);
+    return d == SIM_TIME_NEVER ? d : sim_time_max(d, b->app_tx_free);
 }
 
 static void chip_jump(struct board *b, uint64_t t, uint32_t entry)
@@ -254,18 +293,13 @@ void board_chip_drain(struct board *b, uint64_t t)
     }
 }
 
-static void chip_app_byte(struct board *b, uint64_t t, uint8_t byte)
+static void chip_app_byte(struct board *b, uint64_t t, uint64_t t_sent, uint8_t byte)
 {
-    struct sim_textbuf tb;
-    uint64_t end;
-
-    sim_textbuf_init(&tb, b->text, sizeof b->text);
-    sim_repl_input(&b->repl, byte, &tb);
-    if (tb.len > 0)
-        chip_emit_text(b, t + BOARD_REPL_NS, tb.len, &end, NULL);
+    sim_repl_input(&b->repl, t, t_sent, byte);
+    chip_app_flush(b, t + BOARD_REPL_NS);
 }
 
-void board_chip_rx(struct board *b, uint64_t t, uint8_t byte, bool garbled)
+void board_chip_rx(struct board *b, uint64_t t, uint64_t t_sent, uint8_t byte, bool garbled)
 {
     switch (b->state) {
     case BOARD_CHIP_LOADER:
@@ -283,7 +317,7 @@ void board_chip_rx(struct board *b, uint64_t t, uint8_t byte, bool garbled)
         if (b->cfg.stub.rx)
             b->cfg.stub.rx(b->cfg.stub.ctx, b, t, byte);
         break;
-    case BOARD_CHIP_APP: chip_app_byte(b, t, byte); break;
+    case BOARD_CHIP_APP: chip_app_byte(b, t, t_sent, byte); break;
     case BOARD_CHIP_RESET:
         b->stats.rx_dropped++;
         sim_stats_violation(&b->stats, t, SIM_VIOL_SENT_IN_RESET, byte, 0);

@@ -58,6 +58,13 @@ struct board_host_byte {
     uint8_t byte;
 };
 
+/* When the host wrote a byte that is on its way to the chip (raw-paste flow control is judged
+ * against what the host knew at that moment). */
+struct board_stamp {
+    uint64_t mid_ns;  /* the middle of its frame on the wire */
+    uint64_t sent_ns; /* the host's write */
+};
+
 struct board {
     struct board_config cfg;
     const struct sim_adapter_profile *adapter;
@@ -110,6 +117,14 @@ struct board {
     struct sim_slip_decoder slip;
     uint8_t frame[SIM_ROM_FRAME_MAX];
     char text[BOARD_TEXT_MAX];
+    /* MicroPython */
+    uint64_t app_tx_free;       /* the CPU can hand the UART more REPL output from here */
+    uint64_t repl_viol_seen;    /* raw-paste window overruns already recorded */
+    struct board_stamp *stamps; /* ring of write times of bytes in flight to the chip */
+    size_t st_head;
+    size_t st_len;
+    size_t st_cap;
+    uint64_t last_sent;
 };
 
 void board_logf(struct board *b, uint64_t t, const char *fmt, ...) SIM_PRINTF_LIKE(3, 4);
@@ -121,7 +136,9 @@ void board_chip_hold(struct board *b, uint64_t t);
 void board_chip_start(struct board *b, uint64_t t, unsigned cause, bool sample_strap);
 void board_chip_power_off(struct board *b, uint64_t t);
 void board_chip_wake(struct board *b, uint64_t t);
-void board_chip_rx(struct board *b, uint64_t t, uint8_t byte, bool garbled);
+void board_chip_rx(struct board *b, uint64_t t, uint64_t t_sent, uint8_t byte, bool garbled);
+void board_chip_app_run(struct board *b, uint64_t t);
+uint64_t board_chip_app_deadline(struct board *b);
 void board_chip_drain(struct board *b, uint64_t t);
 void board_chip_autobaud(struct board *b, uint64_t t, uint32_t baud);
 uint64_t board_chip_emit(struct board *b, uint64_t t, const void *data, size_t n,
