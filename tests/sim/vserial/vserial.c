@@ -314,13 +314,16 @@ void vserial_unplug(struct vserial *vs)
     }
     vserial_remove_link(vs);
     vs->link_path[0] = '\0';
-    vserial_close_fd(&vs->master); /* hangs up the pty: the client's I/O now fails */
-    vserial_close_fd(&vs->slave);
+    /* The socket and shared-memory names derive from the pts number, which another process may
+     * get as soon as the master is closed: release the names first, or its vserial_create
+     * fails to bind (EADDRINUSE) and its fresh shared object gets unlinked by ours. */
     vserial_close_fd(&vs->sock); /* releases the name: the shim no longer knows the port */
     if (vs->shm_name[0] != '\0') {
         shm_unlink(vs->shm_name);
         vs->shm_name[0] = '\0';
     }
+    vserial_close_fd(&vs->master); /* hangs up the pty: the client's I/O now fails */
+    vserial_close_fd(&vs->slave);
 }
 
 void vserial_destroy(struct vserial *vs)
