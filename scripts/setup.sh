@@ -25,6 +25,12 @@ PACKAGES=(
   ser2net               # an independent RFC 2217 server for interop tests
 )
 
+# Node.js and npm run the esptool-js interop test. Machines of this project ship Node 20; a
+# machine without any node gets Debian's (18, enough for `node --test`).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
