@@ -7,14 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_MAX_INPUT 0x20000u
+#include "fuzz_check.h"
 
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#define FUZZ_MAX_INPUT 0x20000u
 
 static const int FUZZ_MODES[] = {IMAGE_KEEP, IMAGE_MODE_QIO, IMAGE_MODE_QOUT, IMAGE_MODE_DIO,
                                  IMAGE_MODE_DOUT};

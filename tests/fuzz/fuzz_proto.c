@@ -7,14 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define FUZZ_MAX_INPUT 4096u
+#include "fuzz_check.h"
 
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
+#define FUZZ_MAX_INPUT 4096u
 
 static void fuzz_judge(const uint8_t *frame, size_t len, uint8_t op)
 {

@@ -6,18 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
+
 /* The first two input bytes pick the role, piece size and output size; the rest is the stream. */
 #define FUZZ_HEADER      2u
 #define FUZZ_MAX_INPUT   8192u
 #define FUZZ_ROLE_BIT    0x01u
 #define FUZZ_PIECE_SHIFT 1u
-
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* What a decode produced: data, and a digest of each event. */
 struct fuzz_result {

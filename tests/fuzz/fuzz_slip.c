@@ -6,16 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
+
 #define FUZZ_HEADER    2u
 #define FUZZ_MAX_INPUT 8192u
 #define FUZZ_FRAME_CAP 600u
-
-#define FUZZ_CHECK(cond)                                                                           \
-    do {                                                                                           \
-        if (!(cond)) {                                                                             \
-            abort();                                                                               \
-        }                                                                                          \
-    } while (0)
 
 /* A digest of everything a decode produced. */
 struct fuzz_result {
