@@ -108,17 +108,11 @@ static uint64_t rom_erase_area(struct sim_chip *c, uint64_t t, uint32_t offset, 
 }
 
 static void rom_flash_begin(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uint8_t *d,
-                            size_t dlen, struct sim_rom_reply *out)
+                            struct sim_rom_reply *out)
 {
     uint32_t erase_size, blocks, block_size, offset, size = sim_flash_size(c->flash);
     uint64_t start = out->ready_ns, end;
 
-    if (dlen != ROM_BEGIN_LEN) {
-        /* includes the 5th "encrypt" word stubs take: never sent to this ROM (§2.1 note b) */
-        rom_violation(r, c, t, SIM_VIOL_BAD_ARGS, SIM_OP_FLASH_BEGIN, (uint32_t)dlen);
-        rom_fail(r, out, SIM_OP_FLASH_BEGIN, SIM_ROM_ERR_INVALID_MSG);
-        return;
-    }
     erase_size = rom_le32(d);
     blocks = rom_le32(d + 4);
     block_size = rom_le32(d + 8);
@@ -202,13 +196,8 @@ static void rom_flash_data(struct sim_rom *r, struct sim_chip *c, uint64_t t, ui
 }
 
 static void rom_flash_end(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uint8_t *d,
-                          size_t dlen, struct sim_rom_reply *out)
+                          struct sim_rom_reply *out)
 {
-    if (dlen != ROM_END_FLASH_LEN) {
-        rom_violation(r, c, t, SIM_VIOL_BAD_ARGS, SIM_OP_FLASH_END, (uint32_t)dlen);
-        rom_fail(r, out, SIM_OP_FLASH_END, SIM_ROM_ERR_INVALID_MSG);
-        return;
-    }
     if (!r->flash_begun)
         rom_violation(r, c, t, SIM_VIOL_NOT_BEGUN, SIM_OP_FLASH_END, 0);
     r->flash_begun = false;
@@ -218,15 +207,10 @@ static void rom_flash_end(struct sim_rom *r, struct sim_chip *c, uint64_t t, con
 }
 
 static void rom_mem_begin(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uint8_t *d,
-                          size_t dlen, struct sim_rom_reply *out)
+                          struct sim_rom_reply *out)
 {
     struct sim_mem_segment *seg;
 
-    if (dlen != ROM_BEGIN_LEN) {
-        rom_violation(r, c, t, SIM_VIOL_BAD_ARGS, SIM_OP_MEM_BEGIN, (uint32_t)dlen);
-        rom_fail(r, out, SIM_OP_MEM_BEGIN, SIM_ROM_ERR_INVALID_MSG);
-        return;
-    }
     r->mem_size = rom_le32(d);
     r->mem_blocks = rom_le32(d + 4);
     r->mem_block_size = rom_le32(d + 8);
@@ -279,15 +263,10 @@ static void rom_mem_data(struct sim_rom *r, struct sim_chip *c, uint64_t t, uint
 }
 
 static void rom_mem_end(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uint8_t *d,
-                        size_t dlen, struct sim_rom_reply *out)
+                        struct sim_rom_reply *out)
 {
     uint32_t flag, entry;
 
-    if (dlen != ROM_END_MEM_LEN) {
-        rom_violation(r, c, t, SIM_VIOL_BAD_ARGS, SIM_OP_MEM_END, (uint32_t)dlen);
-        rom_fail(r, out, SIM_OP_MEM_END, SIM_ROM_ERR_INVALID_MSG);
-        return;
-    }
     flag = rom_le32(d);
     entry = rom_le32(d + 4);
     if (!r->mem_begun)
@@ -344,34 +323,35 @@ static void rom_write_reg(struct sim_rom *r, struct sim_chip *c, uint64_t t, con
     rom_ok(r, out, SIM_OP_WRITE_REG);
 }
 
-static void rom_read_reg(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uint8_t *d,
-                         size_t dlen, struct sim_rom_reply *out)
+static void rom_read_reg(struct sim_rom *r, struct sim_chip *c, const uint8_t *d,
+                         struct sim_rom_reply *out)
 {
-    if (dlen != ROM_READ_REG_LEN) {
-        rom_violation(r, c, t, SIM_VIOL_BAD_ARGS, SIM_OP_READ_REG, (uint32_t)dlen);
-        rom_fail(r, out, SIM_OP_READ_REG, SIM_ROM_ERR_INVALID_MSG);
-        return;
-    }
     r->last_value = sim_chip_read_word(c, rom_le32(d));
     rom_reply(out, SIM_OP_READ_REG, r->last_value, 0, 0);
 }
 
-static void rom_spi_set_params(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uint8_t *d,
-                               size_t dlen, struct sim_rom_reply *out)
+static void rom_spi_set_params(struct sim_rom *r, const uint8_t *d, struct sim_rom_reply *out)
 {
     /* esptool never sends 0x0B to this ROM, but Espressif's ESP8266 download-protocol note (v1.1)
      * lists it, the ROM has FlashDwnLdParamCfgMsgProc, and ESP8266_NONOS_SDK #225 shows a client
      * getting an ack: the best evidence says the ROM accepts it (protocol doc §2.1 note d). */
-    if (dlen != ROM_SPI_PARAMS_LEN) {
-        rom_violation(r, c, t, SIM_VIOL_BAD_ARGS, SIM_OP_SPI_SET_PARAMS, (uint32_t)dlen);
-        rom_fail(r, out, SIM_OP_SPI_SET_PARAMS, SIM_ROM_ERR_INVALID_MSG);
-        return;
-    }
-    for (unsigned i = 0; i < 6; i++)
+    for (unsigned i = 0; i < ROM_SPI_PARAMS_LEN / 4u; i++)
         r->spi_params[i] = rom_le32(d + 4 * i);
     r->spi_params_set = true;
     rom_ok(r, out, SIM_OP_SPI_SET_PARAMS);
 }
+
+/* Commands whose argument block has one fixed length: any other length is answered 0x05 before
+ * the command runs. FLASH_BEGIN's 20-byte form (with the "encrypt" word stubs take) is never sent
+ * to this ROM (protocol doc §2.1 note b), so it is refused too. */
+static const struct {
+    uint8_t op;
+    size_t len;
+} ROM_FIXED_LENGTHS[] = {
+        {SIM_OP_FLASH_BEGIN, ROM_BEGIN_LEN}, {SIM_OP_FLASH_END, ROM_END_FLASH_LEN},
+        {SIM_OP_MEM_BEGIN, ROM_BEGIN_LEN},   {SIM_OP_MEM_END, ROM_END_MEM_LEN},
+        {SIM_OP_READ_REG, ROM_READ_REG_LEN}, {SIM_OP_SPI_SET_PARAMS, ROM_SPI_PARAMS_LEN},
+};
 
 void sim_rom_handle(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uint8_t *frame,
                     size_t len, struct sim_rom_reply *out)
@@ -403,17 +383,24 @@ void sim_rom_handle(struct sim_rom *r, struct sim_chip *c, uint64_t t, const uin
         rom_fail(r, out, op, SIM_ROM_ERR_INVALID_MSG);
         return;
     }
+    for (size_t i = 0; i < sizeof ROM_FIXED_LENGTHS / sizeof ROM_FIXED_LENGTHS[0]; i++) {
+        if (ROM_FIXED_LENGTHS[i].op == op && ROM_FIXED_LENGTHS[i].len != dlen) {
+            rom_violation(r, c, t, SIM_VIOL_BAD_ARGS, op, (uint32_t)dlen);
+            rom_fail(r, out, op, SIM_ROM_ERR_INVALID_MSG);
+            return;
+        }
+    }
     switch (op) {
-    case SIM_OP_FLASH_BEGIN: rom_flash_begin(r, c, t, d, dlen, out); break;
+    case SIM_OP_FLASH_BEGIN: rom_flash_begin(r, c, t, d, out); break;
     case SIM_OP_FLASH_DATA: rom_flash_data(r, c, t, checksum, d, dlen, out); break;
-    case SIM_OP_FLASH_END: rom_flash_end(r, c, t, d, dlen, out); break;
-    case SIM_OP_MEM_BEGIN: rom_mem_begin(r, c, t, d, dlen, out); break;
+    case SIM_OP_FLASH_END: rom_flash_end(r, c, t, d, out); break;
+    case SIM_OP_MEM_BEGIN: rom_mem_begin(r, c, t, d, out); break;
     case SIM_OP_MEM_DATA: rom_mem_data(r, c, t, checksum, d, dlen, out); break;
-    case SIM_OP_MEM_END: rom_mem_end(r, c, t, d, dlen, out); break;
+    case SIM_OP_MEM_END: rom_mem_end(r, c, t, d, out); break;
     case SIM_OP_SYNC: rom_sync(r, c, t, d, dlen, out); break;
     case SIM_OP_WRITE_REG: rom_write_reg(r, c, t, d, dlen, out); break;
-    case SIM_OP_READ_REG: rom_read_reg(r, c, t, d, dlen, out); break;
-    case SIM_OP_SPI_SET_PARAMS: rom_spi_set_params(r, c, t, d, dlen, out); break;
+    case SIM_OP_READ_REG: rom_read_reg(r, c, d, out); break;
+    case SIM_OP_SPI_SET_PARAMS: rom_spi_set_params(r, d, out); break;
     default:
         /* Unsupported: status 1, error 0x05, in a reply whose opcode is not the request's - esptool
          * relies on exactly that to detect "unsupported" (protocol doc §2.3). Which opcode the ROM
