@@ -480,6 +480,14 @@ uint32_t chip_rom_erase_size(uint32_t offset, uint32_t size)
     return erase;
 }
 
+uint32_t chip_rom_erased_sectors(uint32_t offset, uint32_t erase_size)
+{
+    const uint32_t per_block = CHIP_ERASE_BLOCK_SIZE / CHIP_SECTOR_SIZE;
+    uint32_t total = (uint32_t)(((uint64_t)erase_size + CHIP_SECTOR_SIZE - 1) / CHIP_SECTOR_SIZE);
+    uint32_t head = per_block - (offset / CHIP_SECTOR_SIZE) % per_block;
+    return total + (head < total ? head : total);
+}
+
 uint32_t chip_num_blocks(uint32_t size, uint32_t block)
 {
     return block > 0 ? (uint32_t)(((uint64_t)size + block - 1) / block) : 0;

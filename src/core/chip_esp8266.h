@@ -50,8 +50,9 @@
 #define CHIP_SPI_USR1_ADDR_SHIFT    26u
 #define CHIP_SPI_USR2_CMD_LEN_SHIFT 28u
 #define CHIP_SPI_POLLS_MAX          10u /* reads of CMD before "SPI command did not complete in time" */
-#define CHIP_SPI_MOSI_MAX           64u /* bytes of data one command can send (W0..W15) */
-#define CHIP_SPI_MISO_MAX           32u /* bits one command can read back */
+#define CHIP_SPI_MOSI_MAX           64u  /* bytes of data one command can send (W0..W15) */
+#define CHIP_SPI_MISO_MAX           512u /* bits one command can read back (W0..W15) */
+#define CHIP_SPI_BUF_WORDS          16u  /* W0..W15 */
 
 /* SPI flash opcodes used through the register plan (§6.1). */
 #define CHIP_FLASH_CMD_RDID  0x9Fu
@@ -63,6 +64,10 @@
 #define CHIP_FLASH_CMD_WEVSR 0x50u
 #define CHIP_FLASH_CMD_WRDI  0x04u
 #define CHIP_FLASH_CMD_SFDP  0x5Au
+#define CHIP_FLASH_CMD_READ  0x03u /* read data, 24-bit address */
+#define CHIP_FLASH_CMD_SE    0x20u /* 4 KiB sector erase */
+#define CHIP_FLASH_SR1_WIP   0x01u /* status register 1: write/erase in progress */
+#define CHIP_FLASH_ADDR_BITS 24u
 
 /* §6.4, §8.2: transfer and flash geometry. */
 #define CHIP_FLASH_BLOCK_ROM  0x400u  /* FLASH_DATA block for the ROM */
@@ -194,7 +199,8 @@ struct chip_spi_cmd {
     uint8_t dummy_bits;  /* 0..256 */
     const uint8_t *mosi; /* data sent after the command, at most CHIP_SPI_MOSI_MAX bytes */
     size_t mosi_len;
-    uint8_t miso_bits; /* bits read back, at most CHIP_SPI_MISO_MAX */
+    uint16_t miso_bits; /* bits read back, at most CHIP_SPI_MISO_MAX (the first word lands in
+                           CHIP_SPI_SLOT_RESULT; the rest stay in W1.. for the caller) */
 };
 
 /* Writes the plan for `cmd` into ops (CHIP_SPI_PLAN_MAX is always enough); MF_ERR_ARG for lengths
@@ -220,6 +226,10 @@ int chip_reg_plan_run(const struct chip_reg_op *ops, size_t n, const struct chip
 /* The erase size to send in the ROM's FLASH_BEGIN so that the ROM's SPIEraseArea, which
  * over-erases, erases the sectors [offset, offset + size) and (at most) one more. */
 uint32_t chip_rom_erase_size(uint32_t offset, uint32_t size);
+
+/* How many sectors the ROM's SPIEraseArea really erases from `offset` when FLASH_BEGIN names
+ * `erase_size` (§6.3): the head sectors up to the next 64 KiB boundary are counted twice. */
+uint32_t chip_rom_erased_sectors(uint32_t offset, uint32_t erase_size);
 
 /* ceil(size / block): blocks for FLASH_BEGIN / MEM_BEGIN. */
 uint32_t chip_num_blocks(uint32_t size, uint32_t block);

@@ -62,6 +62,22 @@ uint64_t net_now_ms(void)
 #endif
 }
 
+uint64_t port_clock_ms(void)
+{
+    return net_now_ms();
+}
+
+void port_sleep_ms(uint32_t ms)
+{
+#ifdef _WIN32
+    Sleep(ms);
+#else
+    struct timespec ts = {(time_t)(ms / 1000u), (long)(ms % 1000u) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+#endif
+}
+
 static int net_startup(struct port_error *err)
 {
 #ifdef _WIN32

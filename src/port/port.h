@@ -98,6 +98,11 @@ int port_flush(struct port *port, enum port_queue queue, struct port_error *err)
 /* Waits until every written byte has left the port. */
 int port_drain(struct port *port, uint32_t timeout_ms, struct port_error *err);
 
+/* The monotonic clock every timeout here is measured on, in milliseconds from an arbitrary
+ * origin; and a sleep of at least `ms` (the engine's reset pulses). */
+uint64_t port_clock_ms(void);
+void port_sleep_ms(uint32_t ms);
+
 /* A sentence for a status without port context ("the operation timed out"). */
 const char *port_status_text(int status);
 

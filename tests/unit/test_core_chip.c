@@ -415,7 +415,7 @@ static void test_spi_plan_other_commands(void **state)
     /* too little room for the plan */
     assert_int_equal(chip_spi_plan(&full, ops, 5, &n, &e), MF_ERR_ARG);
     /* limits */
-    struct chip_spi_cmd bad = {.opcode = 0x03, .miso_bits = 33};
+    struct chip_spi_cmd bad = {.opcode = 0x03, .miso_bits = CHIP_SPI_MISO_MAX + 1};
     assert_int_equal(chip_spi_plan(&bad, ops, CHIP_SPI_PLAN_MAX, &n, &e), MF_ERR_ARG);
     uint8_t toolong[CHIP_SPI_MOSI_MAX + 1];
     memset(toolong, 0, sizeof toolong);
@@ -453,6 +453,7 @@ static void test_rom_erase_size(void **state)
                 uint32_t got = rom_erased_sectors(offset, erase);
                 assert_true(erase % CHIP_SECTOR_SIZE == 0);
                 assert_true(got == sectors || got == sectors + 1);
+                assert_int_equal(chip_rom_erased_sectors(offset, erase), got);
             }
         }
     }

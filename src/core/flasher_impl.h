@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Shared by the flasher's job code (flasher.c) and its loader primitives (flasher_rom.c):
+ * the progress meter and the primitives' signatures. Not for use outside src/core. */
+#ifndef MF_FLASHER_IMPL_H
+#define MF_FLASHER_IMPL_H
+
+#include "flasher.h"
+
+#define FLASHER_LABEL_MAX 128u
+#define FLASHER_PERMILLE  1000u
+
+/* One stage's progress, mapped onto its share of the whole job's bar. */
+struct flasher_meter {
+    struct conn *c;
+    enum mf_stage stage;
+    char label[FLASHER_LABEL_MAX];
+    uint64_t total;
+    uint64_t start_ms;
+    uint32_t base; /* the job's permille when the stage starts */
+    uint32_t span; /* the permille the stage covers */
+};
+
+void flasher_meter_start(struct flasher_meter *m, struct conn *c, enum mf_stage stage,
+                         uint64_t total, uint32_t base, uint32_t span, const char *fmt, ...)
+#if defined(__MINGW32__)
+        __attribute__((format(gnu_printf, 7, 8)))
+#elif defined(__GNUC__)
+        __attribute__((format(printf, 7, 8)))
+#endif
+        ;
+void flasher_meter_update(const struct flasher_meter *m, uint64_t done);
+
+/* MF_ERR_CANCELLED with the sentence for `what` when the job's cancel flag is set. */
+int flasher_check_cancel(struct conn *c, const char *what, struct mf_error *e);
+
+/* ---- ROM loader primitives (flasher_rom.c) ---- */
+
+/* FLASH_BEGIN (erase) and FLASH_DATA blocks of 1 KiB, each tried FLASHER_BLOCK_ATTEMPTS times. */
+int flasher_rom_write(struct conn *c, uint32_t offset, const uint8_t *data, size_t size,
+                      struct flasher_meter *m, struct mf_error *e);
+
+/* Erases exactly the sectors of [offset, offset + size) (both 4 KiB aligned), through FLASH_BEGIN
+ * where the ROM's erase lands exactly and SPI sector erases where it would not. */
+int flasher_rom_erase(struct conn *c, uint32_t offset, uint32_t size, struct flasher_meter *m,
+                      struct mf_error *e);
+
+/* Reads through SPI READ commands, 64 bytes per command (slow: ~20 register round trips). */
+int flasher_rom_read(struct conn *c, uint32_t offset, uint32_t size, uint8_t *out,
+                     struct flasher_meter *m, struct mf_error *e);
+
+#endif
