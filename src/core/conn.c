@@ -300,8 +300,13 @@ static const struct conn_sign CONN_APP_SIGNS[] = {
 };
 
 static const char CONN_MANUAL_STEPS[] =
-        "Put it into download mode by hand: hold the FLASH (or BOOT, GPIO0) button, tap RESET "
+        "put it into download mode by hand: hold the FLASH (or BOOT, GPIO0) button, tap RESET "
         "(or unplug and replug the board), then release FLASH.";
+
+/* A line end makes a REPL print its prompt, so the diagnosis can name the program; the ROM
+ * loader ignores bytes outside SLIP frames. */
+static const uint8_t CONN_POKE[] = {'\r', '\n'};
+#define CONN_POKE_WAIT_MS 200u
 
 static int conn_diagnose(const struct conn *c, const char *name, struct mf_error *e)
 {
@@ -327,7 +332,7 @@ static int conn_diagnose(const struct conn *c, const char *name, struct mf_error
                           "board's port (unplug the board and see which port disappears), that "
                           "the USB cable carries data (charge-only cables are common: try "
                           "another), and on a bare module that TX and RX are crossed. If the "
-                          "board has no automatic reset: %s",
+                          "board has no automatic reset, %s",
                           name, CONN_MANUAL_STEPS);
     }
     const char *why = "it sent data that is not the boot loader's";
@@ -340,8 +345,18 @@ static int conn_diagnose(const struct conn *c, const char *name, struct mf_error
     }
     return mf_err_set(e, MF_ERR_NOT_DOWNLOAD_MODE,
                       "The board on %s talks but is not in download mode: %s. The automatic "
-                      "reset into the boot loader did not work. %s",
+                      "reset into the boot loader did not work, so %s",
                       name, why, CONN_MANUAL_STEPS);
+}
+
+/* Asks a program that talks but is not the loader to show itself. */
+static void conn_poke(struct conn *c)
+{
+    struct port_error pe;
+    if (c->seen.bytes > 0 && c->seen.loader_frames == 0 &&
+        port_write(c->port, CONN_POKE, sizeof CONN_POKE, CONN_WRITE_MS, &pe) == PORT_OK) {
+        (void)conn_drain(c, CONN_POKE_WAIT_MS, NULL);
+    }
 }
 
 /* ---- Connecting ---- */
@@ -507,6 +522,7 @@ static int conn_connect(struct conn *c, const char *name, struct mf_error *e)
     if (rc == MF_ERR_TIMEOUT) {
         struct mf_error diag;
         mf_err_clear(&diag);
+        conn_poke(c);
         int code = conn_diagnose(c, name, &diag);
         bool manual = code == MF_ERR_NOT_DOWNLOAD_MODE || code == MF_ERR_NO_DATA;
         if (manual && c->opt.manual_wait_ms > 0) {
