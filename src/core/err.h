@@ -40,7 +40,7 @@ enum mf_err {
 /* The lowest code in use; every code from here to MF_OK has a table entry. */
 #define MF_ERR_LAST MF_ERR_STUB_FAILED
 
-#define MF_ERR_MESSAGE_MAX 384
+#define MF_ERR_MESSAGE_MAX 768
 
 /* The detail of a failure. Every function that can fail takes one (NULL is allowed). Fields that
  * do not apply are zero/false/NULL; mf_err_clear() resets all of them. */

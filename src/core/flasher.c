@@ -55,15 +55,15 @@ void flasher_meter_update(const struct flasher_meter *m, uint64_t done)
     conn_progress(m->c, &p);
 }
 
-int flasher_check_cancel(struct conn *c, const char *what, struct mf_error *e)
+int flasher_check_cancel(struct conn *c, const char *what, bool changes_flash, struct mf_error *e)
 {
     if (!conn_cancelled(c)) {
         return MF_OK;
     }
-    return mf_err_set(e, MF_ERR_CANCELLED,
-                      "%s was cancelled. The flash is now incomplete: the board will not start "
-                      "until it is flashed again.",
-                      what);
+    return mf_err_set(e, MF_ERR_CANCELLED, "%s was cancelled.%s", what,
+                      changes_flash ? " The flash is now incomplete: the board will not start "
+                                      "until it is flashed again."
+                                    : "");
 }
 
 /* ---- Options ---- */

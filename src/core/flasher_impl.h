@@ -30,8 +30,9 @@ void flasher_meter_start(struct flasher_meter *m, struct conn *c, enum mf_stage 
         ;
 void flasher_meter_update(const struct flasher_meter *m, uint64_t done);
 
-/* MF_ERR_CANCELLED with the sentence for `what` when the job's cancel flag is set. */
-int flasher_check_cancel(struct conn *c, const char *what, struct mf_error *e);
+/* MF_ERR_CANCELLED with the sentence for `what` when the job's cancel flag is set; a job that
+ * `changes_flash` also says the flash is now incomplete. */
+int flasher_check_cancel(struct conn *c, const char *what, bool changes_flash, struct mf_error *e);
 
 /* ---- ROM loader primitives (flasher_rom.c) ---- */
 

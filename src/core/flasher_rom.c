@@ -52,7 +52,7 @@ int flasher_rom_write(struct conn *c, uint32_t offset, const uint8_t *data, size
     for (uint32_t seq = 0; seq < blocks && rc == MF_OK; seq++) {
         size_t at = (size_t)seq * CHIP_FLASH_BLOCK_ROM;
         size_t n = size - at < CHIP_FLASH_BLOCK_ROM ? size - at : CHIP_FLASH_BLOCK_ROM;
-        rc = flasher_check_cancel(c, "Writing", e);
+        rc = flasher_check_cancel(c, "Writing", true, e);
         if (rc != MF_OK) {
             break;
         }
@@ -124,7 +124,7 @@ int flasher_rom_erase(struct conn *c, uint32_t offset, uint32_t size, struct fla
             piece = end - at;
         }
         uint32_t erase = chip_rom_erase_size(at, piece);
-        rc = flasher_check_cancel(c, "Erasing", e);
+        rc = flasher_check_cancel(c, "Erasing", true, e);
         if (rc != MF_OK) {
             break;
         }
@@ -161,7 +161,7 @@ int flasher_rom_read(struct conn *c, uint32_t offset, uint32_t size, uint8_t *ou
         const struct chip_spi_cmd read = {
                 CHIP_FLASH_CMD_READ, offset + done, CHIP_FLASH_ADDR_BITS, 0, NULL, 0,
                 (uint16_t)(n * 8u)};
-        rc = flasher_check_cancel(c, "Reading", e);
+        rc = flasher_check_cancel(c, "Reading", false, e);
         if (rc == MF_OK) {
             rc = conn_spi_command(c, &read, &words[0], e);
         }

@@ -595,7 +595,7 @@ static int image_check_range(const char *name, uint32_t offset, size_t size, uin
     image_format_size(size, size_text, sizeof size_text);
     image_format_size(limit, limit_text, sizeof limit_text);
     if (offset % IMAGE_ALIGN != 0) {
-        rc = mf_err_set(e, MF_ERR_ARG,
+        rc = mf_err_set(e, MF_ERR_IMAGE,
                         "Address 0x%X for %s is not on a 4 KiB boundary. Flash is erased in 4 KiB "
                         "sectors: use 0x%X or 0x%X.",
                         (unsigned)offset, name, (unsigned)(offset / IMAGE_ALIGN * IMAGE_ALIGN),
@@ -660,7 +660,7 @@ int image_check_list(const struct image_entry *list, size_t n, uint32_t flash_si
             uint64_t b0 = list[j].offset;
             uint64_t b1 = b0 + list[j].size;
             if (a0 < b1 && b0 < a1 && a1 > a0 && b1 > b0) {
-                rc = mf_err_set(e, MF_ERR_ARG,
+                rc = mf_err_set(e, MF_ERR_IMAGE,
                                 "%s (0x%llX-0x%llX) and %s (0x%llX-0x%llX) overlap. Give each "
                                 "file its own address range.",
                                 list[i].name, (unsigned long long)a0, (unsigned long long)(a1 - 1),

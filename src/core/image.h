@@ -63,7 +63,7 @@ size_t image_format_size(uint64_t bytes, char *out, size_t out_size);
 /* Checks one file at one address: 4 KiB alignment; inside the flash (flash_size 0 = not known
  * yet: only the 16 MiB an ESP8266 can address is checked); at 0x0 a bootable ESP8266 image
  * (raw data only when allow_raw_at_0); MicroPython's layout only at 0x0. `name` is the file
- * name for the sentence. */
+ * name for the sentence. A file that does not fit is refused: MF_ERR_IMAGE. */
 int image_check_placement(const struct image_info *info, const char *name, uint32_t offset,
                           uint32_t flash_size, bool allow_raw_at_0, struct mf_error *e);
 
@@ -74,7 +74,7 @@ struct image_entry {
 };
 
 /* Checks a multi-file job: every address 4 KiB-aligned, every file inside the flash (flash_size
- * 0: inside 16 MiB), no two files overlapping. */
+ * 0: inside 16 MiB), no two files overlapping; MF_ERR_IMAGE otherwise. */
 int image_check_list(const struct image_entry *list, size_t n, uint32_t flash_size,
                      struct mf_error *e);
 

@@ -547,7 +547,8 @@ static void test_placement(void **state)
                      MF_ERR_IMAGE);
     assert_non_null(strstr(e.message, "must be written at 0x0, not at 0x1000"));
     /* not on a sector boundary */
-    assert_int_equal(image_check_placement(&info, "fw.bin", 0x800, 4 * MIB, false, &e), MF_ERR_ARG);
+    assert_int_equal(image_check_placement(&info, "fw.bin", 0x800, 4 * MIB, false, &e),
+                     MF_ERR_IMAGE);
     assert_non_null(strstr(e.message, "use 0x0 or 0x1000"));
     /* runs past the end at an offset */
     test_pattern(g_buf, 8192, 1);
@@ -579,11 +580,11 @@ static void test_list_checks(void **state)
             {"firmware.bin", 0x0, 0x9B000},
             {"fs.img", 0x90000, 0x1000},
     };
-    assert_int_equal(image_check_list(overlap, 2, 4 * MIB, &e), MF_ERR_ARG);
+    assert_int_equal(image_check_list(overlap, 2, 4 * MIB, &e), MF_ERR_IMAGE);
     assert_non_null(strstr(e.message, "firmware.bin (0x0-0x9AFFF) and fs.img (0x90000-0x90FFF) "
                                       "overlap"));
     const struct image_entry unaligned[] = {{"a.bin", 0x0, 16}, {"b.bin", 0x10100, 16}};
-    assert_int_equal(image_check_list(unaligned, 2, 4 * MIB, &e), MF_ERR_ARG);
+    assert_int_equal(image_check_list(unaligned, 2, 4 * MIB, &e), MF_ERR_IMAGE);
     assert_non_null(strstr(e.message, "0x10100 for b.bin"));
     const struct image_entry past[] = {{"big.bin", 0x300000, 0x200000}};
     assert_int_equal(image_check_list(past, 1, 4 * MIB, &e), MF_ERR_IMAGE);
