@@ -191,6 +191,18 @@ static void esim_set_baud(struct esim *s, uint64_t t, uint32_t baud)
     esim_logf(s, t, "client: %u baud", (unsigned)baud);
 }
 
+/* A pty client whose open the shim never reported is there all the same once it acts: Wine
+ * opens serial devices in wineserver, where the shim does not run, and then calls ioctls and
+ * reads and writes from the program's own process. */
+static void esim_client_acts(struct esim *s, uint64_t t)
+{
+    if (s->opt.kind == ENDPOINT_PTY && s->clients == 0 && !s->adapter_gone) {
+        s->clients = 1;
+        s->host.connects++;
+        esim_logf(s, t, "client present (its open was not seen)");
+    }
+}
+
 static void esim_apply_event(struct esim *s, const struct endpoint_event *ev)
 {
     uint64_t t = esim_virtual_at(s, ev->t_ns); /* when the client made the call */
@@ -216,10 +228,14 @@ static void esim_apply_event(struct esim *s, const struct endpoint_event *ev)
         }
         break;
     case ENDPOINT_EV_LINES:
+        esim_client_acts(s, t);
         esim_logf(s, t, "client: DTR %d, RTS %d", ev->dtr, ev->rts);
         board_lines(s->board, t, ev->dtr, ev->rts);
         break;
-    case ENDPOINT_EV_BAUD: esim_set_baud(s, t, ev->baud); break;
+    case ENDPOINT_EV_BAUD:
+        esim_client_acts(s, t);
+        esim_set_baud(s, t, ev->baud);
+        break;
     case ENDPOINT_EV_PURGE:
         /* Board output is handed over at once and the adapter's transmit queue is the wire
          * itself in the model: a purge has nothing left to discard here. */
@@ -232,6 +248,7 @@ static void esim_apply_data(struct esim *s, const struct esim_chunk *c)
 {
     uint64_t t = esim_virtual_at(s, c->wall_ns);
     esim_pump(s, t);
+    esim_client_acts(s, t);
     board_rx(s->board, t, c->data, c->len);
     s->host.bytes_from_client += c->len;
 }
