@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: MIT */
+/* The mflash command line (the contract in docs/mflash.md): the command and option tables,
+ * parsing with both spellings (write_flash / write-flash), numbers, and the help texts. */
+#ifndef MF_CLI_ARGS_H
+#define MF_CLI_ARGS_H
+
+#include "conn.h"
+#include "err.h"
+#include "flasher.h"
+#include "image.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define CLI_FILES_MAX        16u     /* ADDR FILE pairs in one write_flash / verify_flash */
+#define CLI_DEFAULT_PORT     "auto"  /* the single port that looks like an ESP board */
+#define CLI_DEFAULT_BAUD     115200u /* esptool's default */
+#define CLI_DEFAULT_ATTEMPTS 7u      /* esptool's --connect-attempts default */
+#define CLI_MS_PER_SECOND    1000u
+
+enum cli_cmd_id {
+    CLI_CMD_CHIP_ID = 0,
+    CLI_CMD_READ_MAC,
+    CLI_CMD_FLASH_ID,
+    CLI_CMD_WRITE_FLASH,
+    CLI_CMD_ERASE_FLASH,
+    CLI_CMD_ERASE_REGION,
+    CLI_CMD_READ_FLASH,
+    CLI_CMD_VERIFY_FLASH,
+    CLI_CMD_IMAGE_INFO,
+    CLI_CMD_RUN,
+    CLI_CMD_LIST_PORTS,
+    CLI_CMD_COUNT
+};
+
+/* What the positional arguments of a command are. */
+enum cli_pos_kind {
+    CLI_POS_NONE = 0,  /* no arguments */
+    CLI_POS_PAIRS,     /* ADDR FILE [ADDR FILE ...] */
+    CLI_POS_ADDR_SIZE, /* ADDR SIZE */
+    CLI_POS_READ,      /* ADDR SIZE|ALL FILE */
+    CLI_POS_FILE,      /* FILE */
+};
+
+struct cli_command {
+    enum cli_cmd_id id;
+    const char *name; /* "write_flash"; "write-flash" is accepted too */
+    enum cli_pos_kind pos;
+    const char *synopsis; /* "ADDR FILE [ADDR FILE ...]" */
+    bool needs_board;
+    const char *summary; /* one line for the command list */
+    const char *help;    /* the rest of `mflash COMMAND --help` */
+};
+
+struct cli_pair {
+    uint32_t addr;
+    const char *file;
+};
+
+/* Everything the command line said, with the defaults filled in. Strings point into argv. */
+struct cli_args {
+    /* global options */
+    const char *port;
+    uint32_t baud;
+    enum conn_before before;
+    enum flasher_after after;
+    bool no_stub;
+    bool trace;
+    bool json;
+    bool help;
+    bool version;
+    unsigned connect_attempts;
+    uint32_t wait_ms; /* 0: do not wait; CONN_WAIT_FOREVER: until Ctrl-C */
+
+    const struct cli_command *command; /* NULL when none was given */
+
+    /* command options */
+    bool erase_all;
+    bool verify;
+    bool force;
+    bool compress;
+    bool no_compress;
+    bool diff;
+    struct image_flash_params params;
+
+    /* positional arguments */
+    struct cli_pair pairs[CLI_FILES_MAX];
+    size_t npairs;
+    uint32_t addr;
+    uint32_t size;
+    bool size_all; /* read_flash ... ALL */
+    const char *file;
+};
+
+/* The environment variables esptool reads (NULL when unset). */
+struct cli_env {
+    const char *port; /* ESPTOOL_PORT */
+    const char *baud; /* ESPTOOL_BAUD */
+};
+
+/* Parses argv[1..argc-1]. MF_OK, or MF_ERR_ARG with a sentence (unknown command or option,
+ * missing or bad value, wrong number of arguments, unsupported chip ...). With -h/--help, or
+ * --version, parsing stops there with MF_OK (args->help / args->version set, args->command the
+ * command named anywhere on the line, if any). */
+int cli_args_parse(int argc, char *const argv[], const struct cli_env *env, struct cli_args *args,
+                   struct mf_error *e);
+
+/* True when argv asks for --json anywhere (for reporting a parse error in the right form). */
+bool cli_args_want_json(int argc, char *const argv[]);
+
+/* A number: decimal, or hex after 0x/0X. False for empty text, other characters, overflow. */
+bool cli_parse_u32(const char *text, uint32_t *out);
+
+/* Names equal when '-' and '_' are taken as the same character. */
+bool cli_name_equal(const char *a, const char *b);
+/* ... and letters of either case alike ("ALL", "all"). */
+bool cli_word_equal(const char *a, const char *b);
+
+const struct cli_command *cli_command_find(const char *name);
+const struct cli_command *cli_command_get(enum cli_cmd_id id);
+
+/* "0.1.0" */
+const char *cli_version(void);
+
+/* The general help (cmd NULL) or one command's help. */
+void cli_help_write(FILE *f, const struct cli_command *cmd);
+
+#endif
