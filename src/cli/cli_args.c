@@ -148,7 +148,7 @@ static const struct cli_option CLI_OPTIONS[] = {
         {CLI_OPT_NO_COMPRESS, "-u", "--no-compress", CLI_ARG_NONE, NULL, CLI_FOR_WRITE,
          "Do not compress the data"},
         {CLI_OPT_FORCE, NULL, "--force", CLI_ARG_NONE, NULL, CLI_FOR_WRITE,
-         "Allow a file that is not an ESP8266 image at 0x0"},
+         "Write files that fail the image checks as raw data (also at 0x0)"},
         {CLI_OPT_DIFF, NULL, "--diff", CLI_ARG_VALUE, "yes|no", CLI_FOR_VERIFY,
          "Show differences (accepted; the first differing address is always named) [no]"},
 };

@@ -173,7 +173,7 @@ static int cli_job_after(struct cli_job *job, struct mf_error *e)
 /* ---- Files ---- */
 
 /* Reads every ADDR FILE pair and checks them all before the board is touched. */
-static int cli_job_load_files(struct cli_job *job, bool allow_raw_at_0, struct mf_error *e)
+static int cli_job_load_files(struct cli_job *job, bool force, struct mf_error *e)
 {
     const struct cli_args *a = job->args;
     int rc = MF_OK;
@@ -187,7 +187,7 @@ static int cli_job_load_files(struct cli_job *job, bool allow_raw_at_0, struct m
         job->nfiles = i + 1;
     }
     if (rc == MF_OK) {
-        rc = flasher_check_files(job->files, job->nfiles, 0, allow_raw_at_0, job->infos, e);
+        rc = flasher_check_files(job->files, job->nfiles, 0, force, job->infos, e);
     }
     for (size_t i = 0; i < job->nfiles && rc == MF_OK; i++) {
         cli_out_image(job->out, job->files[i].name, true, job->files[i].offset, &job->infos[i]);
@@ -260,7 +260,7 @@ static int cli_run_write(struct cli_job *job, struct mf_error *e)
     wo.erase_all = a->erase_all;
     wo.params = a->params;
     wo.verify = a->verify;
-    wo.allow_raw_at_0 = a->force;
+    wo.force = a->force;
     int rc = flasher_write(job->conn, job->files, job->nfiles, &wo, &res, e);
     if (rc == MF_OK && res.verified) {
         cli_out_info(job->out, "Hash of data verified.");

@@ -117,8 +117,8 @@ const char *flasher_after_name(enum flasher_after after)
 
 /* ---- Checks ---- */
 
-int flasher_check_files(const struct flasher_file *files, size_t n, uint32_t flash_size,
-                        bool allow_raw_at_0, struct image_info *infos, struct mf_error *e)
+int flasher_check_files(const struct flasher_file *files, size_t n, uint32_t flash_size, bool force,
+                        struct image_info *infos, struct mf_error *e)
 {
     struct image_entry *list = calloc(n > 0 ? n : 1, sizeof *list);
     int rc = MF_OK;
@@ -129,11 +129,19 @@ int flasher_check_files(const struct flasher_file *files, size_t n, uint32_t fla
         struct image_info local;
         struct image_info *info = infos != NULL ? &infos[i] : &local;
         rc = image_inspect(files[i].data, files[i].size, info, e);
+        if (rc != MF_OK && force) {
+            memset(info, 0, sizeof *info);
+            info->format = IMAGE_FORMAT_RAW;
+            info->size = files[i].size;
+            snprintf(info->notes, sizeof info->notes, "Taken as raw data: %s",
+                     e != NULL ? e->message : "it is not a valid image.");
+            mf_err_clear(e);
+            rc = MF_OK;
+        }
         if (rc != MF_OK) {
             mf_err_prepend(e, "%s: ", files[i].name);
         } else {
-            rc = image_check_placement(info, files[i].name, files[i].offset, flash_size,
-                                       allow_raw_at_0, e);
+            rc = image_check_placement(info, files[i].name, files[i].offset, flash_size, force, e);
         }
         list[i] = (struct image_entry){files[i].name, files[i].offset, files[i].size};
     }
@@ -187,8 +195,8 @@ static int flasher_prepare(struct conn *c, const struct flasher_file *files, siz
             break;
         }
         memcpy(p[i].data, files[i].data, files[i].size);
-        rc = image_inspect(p[i].data, p[i].size, &info, e);
-        if (rc == MF_OK && params != NULL) {
+        /* Files were checked already; one that is not an image (forced) is written as is. */
+        if (params != NULL && image_inspect(p[i].data, p[i].size, &info, NULL) == MF_OK) {
             rc = image_patch_header(p[i].data, p[i].size, files[i].offset, &info, params, &board,
                                     &patch, e);
             if (rc == MF_OK && patch.message[0] != '\0') {
@@ -310,7 +318,7 @@ int flasher_write(struct conn *c, const struct flasher_file *files, size_t n,
     int rc;
 
     memset(res, 0, sizeof *res);
-    rc = flasher_check_files(files, n, b->flash_size, o->allow_raw_at_0, NULL, e);
+    rc = flasher_check_files(files, n, b->flash_size, o->force, NULL, e);
     if (rc == MF_OK) {
         rc = flasher_prepare(c, files, n, &o->params, &p, res->patch_message,
                              sizeof res->patch_message, e);

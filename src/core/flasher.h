@@ -35,7 +35,7 @@ struct flasher_write_options {
     bool erase_all;                   /* erase the whole flash first */
     struct image_flash_params params; /* header patching at 0x0 (IMAGE_KEEP each by default) */
     bool verify;                      /* read back and compare even where it is slow (ROM) */
-    bool allow_raw_at_0;              /* a non-image file at 0x0 is allowed (--force) */
+    bool force;                       /* take files that fail the image checks as raw data */
 };
 
 void flasher_write_options_default(struct flasher_write_options *o);
@@ -49,9 +49,11 @@ struct flasher_write_result {
 
 /* Checks every file before the board is touched: image_inspect on each, placement (alignment,
  * inside `flash_size`, 0 = not known yet), no overlaps. infos[] (n entries, may be NULL) get
- * what was found. MF_ERR_IMAGE / MF_ERR_ARG with a sentence naming the file. */
+ * what was found. MF_ERR_IMAGE with a sentence naming the file. With `force` a file that
+ * image_inspect refuses is taken as raw data (its notes say why it looked wrong) and raw data
+ * may go to 0x0 (--force; verify_flash, which only reads). */
 int flasher_check_files(const struct flasher_file *files, size_t n, uint32_t flash_size,
-                        bool allow_raw_at_0, struct image_info *infos, struct mf_error *e);
+                        bool force, struct image_info *infos, struct mf_error *e);
 
 /* Writes the files (checked again against the detected flash size first), erasing the whole
  * flash first when asked, patching the header of an image at 0x0. In ROM mode the result is

@@ -21,7 +21,7 @@
 #define IMAGE_MPY_IROM_AT   0x9000u    /* §7.3: its irom0 part */
 #define IMAGE_MPY_MD5_SKIP  4u         /* the MD5 skips bytes 0-3 (mode/size may be patched) */
 #define IMAGE_FIRMWARE_MAX  48u
-#define IMAGE_NOTES_MAX     256u
+#define IMAGE_NOTES_MAX     (MF_ERR_MESSAGE_MAX + 64u) /* room for a refusal quoted in a note */
 
 enum image_format {
     IMAGE_FORMAT_RAW = 0, /* not an image: data written as is (file systems, init data ...) */
