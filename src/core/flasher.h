@@ -52,8 +52,8 @@ struct flasher_write_result {
  * what was found. MF_ERR_IMAGE with a sentence naming the file. With `force` a file that
  * image_inspect refuses is taken as raw data (its notes say why it looked wrong) and raw data
  * may go to 0x0 (--force; verify_flash, which only reads). */
-int flasher_check_files(const struct flasher_file *files, size_t n, uint32_t flash_size,
-                        bool force, struct image_info *infos, struct mf_error *e);
+int flasher_check_files(const struct flasher_file *files, size_t n, uint32_t flash_size, bool force,
+                        struct image_info *infos, struct mf_error *e);
 
 /* Writes the files (checked again against the detected flash size first), erasing the whole
  * flash first when asked, patching the header of an image at 0x0. In ROM mode the result is
