@@ -2,6 +2,7 @@
 /* Getting a board's loader on the line: the reset sequences as tables, sync with retries, chip
  * and flash detection, and the diagnosis that tells a beginner what is wrong when it fails. */
 #include "conn_impl.h"
+#include "spell.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -125,28 +126,15 @@ void conn_options_default(struct conn_options *o)
 #endif
 }
 
-/* Compares with '-' and '_' taken as the same character. */
-static bool conn_name_equal(const char *a, const char *b)
-{
-    for (; *a != '\0' && *b != '\0'; a++, b++) {
-        char x = *a == '-' ? '_' : *a;
-        char y = *b == '-' ? '_' : *b;
-        if (x != y) {
-            return false;
-        }
-    }
-    return *a == *b;
-}
-
 int conn_parse_before(const char *text, enum conn_before *out, struct mf_error *e)
 {
     for (size_t i = 0; i < sizeof CONN_BEFORE_NAMES / sizeof CONN_BEFORE_NAMES[0]; i++) {
-        if (conn_name_equal(text, CONN_BEFORE_NAMES[i].name)) {
+        if (spell_equal(text, CONN_BEFORE_NAMES[i].name)) {
             *out = CONN_BEFORE_NAMES[i].value;
             return MF_OK;
         }
     }
-    if (conn_name_equal(text, "usb_reset")) {
+    if (spell_equal(text, "usb_reset")) {
         return mf_err_set(e, MF_ERR_ARG,
                           "--before usb_reset is for chips with a built-in USB port; an ESP8266 "
                           "uses default_reset.");

@@ -4,6 +4,7 @@
 #include "flasher_impl.h"
 
 #include "md5.h"
+#include "spell.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,12 +90,7 @@ void flasher_write_options_default(struct flasher_write_options *o)
 int flasher_parse_after(const char *text, enum flasher_after *out, struct mf_error *e)
 {
     for (size_t i = 0; i < sizeof FLASHER_AFTER_NAMES / sizeof FLASHER_AFTER_NAMES[0]; i++) {
-        const char *a = text, *b = FLASHER_AFTER_NAMES[i].name;
-        while (*a != '\0' && (*a == *b || (*a == '-' && *b == '_'))) {
-            a++;
-            b++;
-        }
-        if (*a == '\0' && *b == '\0') {
+        if (spell_equal(text, FLASHER_AFTER_NAMES[i].name)) {
             *out = FLASHER_AFTER_NAMES[i].value;
             return MF_OK;
         }

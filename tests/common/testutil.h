@@ -51,4 +51,17 @@ static inline uint32_t test_hash(const uint8_t *buf, size_t size, uint32_t h)
 }
 #define TEST_HASH_INIT 2166136261u
 
+/* CRC-32 as zlib computes it (reflected, polynomial 0xEDB88320): the V2 image trailer. */
+static inline uint32_t test_crc32(const uint8_t *d, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= d[i];
+        for (int k = 0; k < 8; k++) {
+            c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+        }
+    }
+    return ~c;
+}
+
 #endif

@@ -145,19 +145,6 @@ bool e2e_fw_micropython(struct e2e_blob *out, size_t total, const char *banner, 
     return true;
 }
 
-/* CRC-32 as zlib computes it (§7.2's trailer). */
-static uint32_t e2e_crc32(const uint8_t *d, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= d[i];
-        for (int k = 0; k < 8; k++) {
-            c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
-        }
-    }
-    return ~c;
-}
-
 bool e2e_fw_v2(struct e2e_blob *out, uint8_t mode, uint8_t size_freq, uint32_t seed)
 {
     static const struct e2e_segment segs[] = {{0x40100000u, 0x1000u}};
@@ -174,7 +161,7 @@ bool e2e_fw_v2(struct e2e_blob *out, uint8_t mode, uint8_t size_freq, uint32_t s
     size_t pos = 16u + irom_len;
     e2e_put_header(buf + pos, E2E_V1_MAGIC, 1, mode, size_freq);
     pos = e2e_put_segments(buf, pos + 8, segs, 1, seed + 100);
-    uint32_t c = e2e_crc32(buf, pos);
+    uint32_t c = test_crc32(buf, pos);
     e2e_put32(buf + pos, (c & 0x80000000u) != 0 ? c ^ 0xFFFFFFFFu : c + 1u);
     out->len = pos + 4;
     return true;

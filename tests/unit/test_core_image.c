@@ -115,19 +115,6 @@ static size_t build_esp32(uint8_t *buf, uint16_t chip_id, uint32_t first_addr, b
     return n;
 }
 
-/* CRC-32 as zlib computes it, for the V2 trailer. */
-static uint32_t test_crc32(const uint8_t *d, size_t n)
-{
-    uint32_t c = 0xFFFFFFFFu;
-    for (size_t i = 0; i < n; i++) {
-        c ^= d[i];
-        for (int k = 0; k < 8; k++) {
-            c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
-        }
-    }
-    return ~c;
-}
-
 /* §7.2 V2 image; `seed` varies the irom0 bytes (and so the CRC). */
 static size_t build_v2_seeded(uint8_t *buf, uint32_t seed, bool *crc_bit31)
 {
