@@ -167,6 +167,7 @@ static int conn_sync_once(struct conn *c, struct mf_error *e)
     if (rc != MF_OK) {
         return rc;
     }
+    mf_err_clear(&local);
     proto_cmd_sync(&cmd);
     rc = conn_command(c, &cmd, PROTO_TIMEOUT_SYNC_MS, &r, &local);
     if (rc != MF_OK) {
