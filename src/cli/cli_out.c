@@ -153,6 +153,14 @@ void cli_out_log(struct cli_out *o, enum mf_log_level level, const char *text)
 }
 
 static void cli_out_vline(struct cli_out *o, enum mf_log_level level, const char *fmt, va_list ap)
+#if defined(__MINGW32__)
+        __attribute__((format(gnu_printf, 3, 0)))
+#elif defined(__GNUC__)
+        __attribute__((format(printf, 3, 0)))
+#endif
+        ;
+
+static void cli_out_vline(struct cli_out *o, enum mf_log_level level, const char *fmt, va_list ap)
 {
     char text[CLI_TEXT_MAX];
     vsnprintf(text, sizeof text, fmt, ap);
