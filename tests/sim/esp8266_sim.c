@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "port.h"
+#include "sim_stub.h"
 #include "simtime.h"
 
 /* At time scale 0 the program jumps over idle time only once the client has been quiet this long
@@ -55,6 +56,7 @@ enum esim_step {
 struct esim {
     struct esim_options opt;
     struct board *board;
+    struct sim_stub *stub; /* stub mode: runs MicroFlash's stub when a client starts it */
     struct endpoint *ep;
     struct esim_workers workers;
     bool pty_gone;     /* the pty was unplugged: its link and descriptors are gone for good */
@@ -321,7 +323,7 @@ static int esim_write_flash(struct esim *s, const char *path, char *err, size_t 
 
 static int esim_write_stats(struct esim *s, FILE *out)
 {
-    struct esim_report r = {s->board, &s->opt, &s->host, esim_now(s)};
+    struct esim_report r = {s->board, s->stub, &s->opt, &s->host, esim_now(s)};
     return esim_stats_write(out, &r);
 }
 
@@ -716,6 +718,11 @@ static int esim_start(struct esim *s, char *err, size_t err_size)
         cfg.flash_image = s->flash_in;
         cfg.flash_image_len = image_len;
     }
+    if (sim_stub_create(&s->stub) != 0) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    sim_stub_hooks(s->stub, &cfg.stub);
     if (board_create(&cfg, &s->board, err, err_size) != 0) {
         return -1;
     }
@@ -762,6 +769,7 @@ static void esim_stop(struct esim *s)
     endpoint_close(s->ep);
     esim_inbox_free(&s->inbox);
     board_destroy(s->board);
+    sim_stub_destroy(s->stub);
     free(s->flash_in);
     if (s->log != NULL && s->log != stderr) {
         fclose(s->log);

@@ -138,8 +138,11 @@ struct esim_host_stats {
     uint32_t max_baud; /* the fastest host rate of the session: B of the bound */
 };
 
+struct sim_stub;
+
 struct esim_report {
     struct board *board;
+    const struct sim_stub *stub; /* stub mode */
     const struct esim_options *opt;
     const struct esim_host_stats *host;
     uint64_t virtual_ns;

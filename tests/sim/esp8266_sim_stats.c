@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "boot.h"
+#include "sim_stub.h"
 #include "simtime.h"
 
 #define ESIM_JSON_DEPTH   8u
@@ -271,9 +272,12 @@ static int esim_job_derive(struct board *b, const struct esim_host_stats *host,
 
 /* ---- sections ---- */
 
-static void esim_stats_board(struct esim_json *j, struct board *b, const struct esim_options *o)
+static void esim_stats_board(struct esim_json *j, struct board *b, const struct sim_stub *stub,
+                             const struct esim_options *o)
 {
     const struct board_config *cfg = &o->board;
+    struct sim_stub_stats ss = {0};
+    uint64_t cpu_ns = 0;
     uint8_t id[3];
     char text[32];
 
@@ -307,6 +311,12 @@ static void esim_stats_board(struct esim_json *j, struct board *b, const struct 
     json_bool(j, "idle", board_next_deadline(b) == SIM_TIME_NEVER);
     json_u64(j, "chip_baud", board_chip_baud(b));
     json_bool(j, "unplugged", board_unplugged(b));
+    if (stub != NULL)
+        sim_stub_get_stats(stub, &ss);
+    for (unsigned k = 0; k < HAL_COST_COUNT; k++)
+        cpu_ns += ss.cpu_ns[k];
+    json_u64(j, "stub_starts", ss.starts);
+    json_u64(j, "stub_cpu_ns", cpu_ns);
     json_close(j, '}');
 }
 
@@ -472,7 +482,7 @@ int esim_stats_write(FILE *out, const struct esim_report *r)
     json_str(&j, "format", ESIM_STATS_FORMAT);
     json_u64(&j, "virtual_ns", r->virtual_ns);
     json_double(&j, "time_scale", r->opt->time_scale);
-    esim_stats_board(&j, r->board, r->opt);
+    esim_stats_board(&j, r->board, r->stub, r->opt);
     esim_stats_faults(&j, &r->opt->board);
     esim_stats_traffic(&j, st, r->host);
     esim_stats_flash(&j, st, &ji);

@@ -31,6 +31,11 @@
 #define SPI_USR_MISO     (1u << 28)
 #define SPI_RDID         0x9Fu
 #define SPI_POLLS        10u
+#define STUB_ENTRY       0x4010C500u /* STUB_LAYOUT_ENTRY (stub/src/stub_layout.h) */
+#define RAM_BLOCK        0x1800u
+#define OP_MEM_BEGIN     0x05u
+#define OP_MEM_END       0x06u
+#define OP_MEM_DATA      0x07u
 #define ROM_ERR_CHK      0x07u
 #define MIB              (1024u * 1024u)
 #define FLASH_4M         (4u * MIB)
@@ -260,6 +265,51 @@ static void test_download_mac_rdid(void **state)
 
     /* GigaDevice GD25Q16: C8 40 15 */
     assert_int_equal(spi_rdid(&c->client), 0x1540C8u);
+    simtest_close(&c->client);
+    quit_ok(p);
+}
+
+/* ---- stub mode ---- */
+
+static void test_stub_mode(void **state)
+{
+    struct ctx *c = *state;
+    char link[PATH_MAX];
+    uint8_t text[256], d[16 + sizeof text], frame[64];
+    struct simtest_reply r;
+    size_t len = 0;
+    uint32_t magic = 0;
+    struct simtest_proc *p =
+            sim_start(c, 0, "--pty", ctx_path(c, "ttySTUB", link), "--time-scale", "0", NULL);
+
+    client_connect(c, p);
+    pattern(text, sizeof text, 3);
+    simtest_put32(d, sizeof text);
+    simtest_put32(d + 4, 1);
+    simtest_put32(d + 8, RAM_BLOCK);
+    simtest_put32(d + 12, STUB_ENTRY);
+    assert_true(simtest_command(&c->client, OP_MEM_BEGIN, d, 16, 0, WAIT_MS, &r));
+    assert_true(simtest_reply_ok(&r));
+    memset(d, 0, 16);
+    simtest_put32(d, sizeof text);
+    memcpy(d + 16, text, sizeof text);
+    assert_true(simtest_command(&c->client, OP_MEM_DATA, d, sizeof d,
+                                simtest_checksum(text, sizeof text), WAIT_MS, &r));
+    assert_true(simtest_reply_ok(&r));
+    simtest_put32(d, 0);
+    simtest_put32(d + 4, STUB_ENTRY);
+    assert_true(simtest_command(&c->client, OP_MEM_END, d, 8, 0, WAIT_MS, &r));
+    assert_true(simtest_reply_ok(&r));
+    /* the host-compiled stub greets and answers in place of the uploaded bytes */
+    assert_true(simtest_next_frame(&c->client, frame, sizeof frame, &len, WAIT_MS));
+    assert_int_equal(len, 4);
+    assert_memory_equal(frame, "OHAI", 4);
+    assert_true(simtest_read_reg(&c->client, MAGIC_ADDR, &magic));
+    assert_int_equal(magic, MAGIC_VALUE);
+    char *json = stats_line(p);
+    assert_non_null(strstr(json, "\"state\":\"stub\""));
+    free(json);
+    assert_int_equal(stats_u64(p, "board", "stub_starts"), 1);
     simtest_close(&c->client);
     quit_ok(p);
 }
@@ -788,6 +838,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
             SIM_TEST(test_command_line),
             SIM_TEST(test_download_mac_rdid),
+            SIM_TEST(test_stub_mode),
             SIM_TEST(test_rom_write_flash_out_stats),
             SIM_TEST(test_used_board_micropython),
             SIM_TEST(test_no_auto_reset_buttons),

@@ -663,6 +663,17 @@ void board_chip_run_user_code(struct board *b, uint64_t t_ns)
     b->wake_at = t_ns;
 }
 
+void board_chip_jump(struct board *b, uint64_t t_ns, uint32_t entry)
+{
+    if (b->state == BOARD_CHIP_STUB && b->cfg.stub.stop)
+        b->cfg.stub.stop(b->cfg.stub.ctx);
+    b->state = BOARD_CHIP_LOADER;
+    b->action = SIM_ROM_ACT_JUMP;
+    b->action_entry = entry;
+    b->wake = BOARD_WAKE_ACTION;
+    b->wake_at = t_ns;
+}
+
 void board_chip_command(struct board *b, uint8_t opcode)
 {
     b->stats.commands[opcode]++;

@@ -134,6 +134,9 @@ struct sim_chip *board_chip(struct board *b);
 void board_chip_set_clkdiv(struct board *b, uint64_t t_ns, uint32_t div);
 void board_chip_software_reset(struct board *b, uint64_t t_ns); /* back to the ROM, strap kept */
 void board_chip_run_user_code(struct board *b, uint64_t t_ns);  /* boot the flash image */
+/* Calls code loaded into RAM (the stub's MEM_END): start() is asked again with entry, as when the
+ * ROM jumps; code it does not take leaves the chip silent. */
+void board_chip_jump(struct board *b, uint64_t t_ns, uint32_t entry);
 /* Counts a command the stub received (statistics by opcode). */
 void board_chip_command(struct board *b, uint8_t opcode);
 void board_chip_violation(struct board *b, uint64_t t_ns, enum sim_violation code, uint32_t a0,
