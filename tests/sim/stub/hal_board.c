@@ -5,12 +5,9 @@
 
 #include <string.h>
 
-#include "md5.h"
 #include "simtime.h"
 #include "stub_layout.h"
 #include "uart.h"
-
-_Static_assert(sizeof(struct md5_ctx) <= HAL_MD5_CTX_SIZE, "MD5 context does not fit");
 
 /* UART0 TX FIFO: the CPU blocks while it is full (as the board's ROM and REPL do). */
 #define HAL_BOARD_TX_FIFO  128u
@@ -126,26 +123,6 @@ int hal_flash_attach(struct hal *h, uint32_t arg)
     (void)arg;
     board_chip(h->board)->spi.attached = true;
     return 0;
-}
-
-/* ---- MD5 ---- */
-
-void hal_md5_init(struct hal *h, union hal_md5_ctx *ctx)
-{
-    (void)h;
-    md5_init((struct md5_ctx *)(void *)ctx->bytes);
-}
-
-void hal_md5_update(struct hal *h, union hal_md5_ctx *ctx, const uint8_t *data, uint32_t len)
-{
-    (void)h;
-    md5_update((struct md5_ctx *)(void *)ctx->bytes, data, len);
-}
-
-void hal_md5_final(struct hal *h, union hal_md5_ctx *ctx, uint8_t digest[16])
-{
-    (void)h;
-    md5_final((struct md5_ctx *)(void *)ctx->bytes, digest);
 }
 
 /* ---- registers, RAM ---- */

@@ -6,10 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "md5.h"
-
-_Static_assert(sizeof(struct md5_ctx) <= HAL_MD5_CTX_SIZE, "MD5 context does not fit");
-
 /* CPU cycles per unit of work at 52 MHz (estimates for the lx106 running from IRAM). */
 static const uint32_t hal_host_cycles[HAL_COST_COUNT] = {
         [HAL_COST_INFLATE] = 40,
@@ -154,26 +150,6 @@ int hal_flash_attach(struct hal *h, uint32_t arg)
 {
     h->attach_arg = arg;
     return 0;
-}
-
-/* ---- MD5 ---- */
-
-void hal_md5_init(struct hal *h, union hal_md5_ctx *ctx)
-{
-    (void)h;
-    md5_init((struct md5_ctx *)(void *)ctx->bytes);
-}
-
-void hal_md5_update(struct hal *h, union hal_md5_ctx *ctx, const uint8_t *data, uint32_t len)
-{
-    (void)h;
-    md5_update((struct md5_ctx *)(void *)ctx->bytes, data, len);
-}
-
-void hal_md5_final(struct hal *h, union hal_md5_ctx *ctx, uint8_t digest[16])
-{
-    (void)h;
-    md5_final((struct md5_ctx *)(void *)ctx->bytes, digest);
 }
 
 /* ---- registers, RAM ---- */
