@@ -16,6 +16,7 @@ PACKAGES=(
   libcmocka-dev         # unit tests
   zlib1g-dev            # compression in the engine
   gcc-mingw-w64-x86-64  # windows preset: MinGW-w64 cross compiler
+  gcc-xtensa-lx106      # stub preset: the ESP8266 stub's cross compiler and binutils
   libz-mingw-w64-dev    # zlib for the Windows build (linked statically)
   wine                  # runs the Windows build in tests
   wine64                # 64-bit Wine loader for PE32+ programs

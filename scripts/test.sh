@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # The test command: installs what is missing, checks formatting, then configures, builds and
-# tests every preset (linux, linux-asan, windows under Wine, fuzz) and prints a summary.
+# tests every preset (linux, linux-asan, windows under Wine, fuzz, and stub: the ESP8266 stub
+# built with xtensa-lx106, whose test checks that src/core/stub_blob.c is current) and prints a
+# summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PRESETS=(linux linux-asan windows fuzz) # windows uses the linux build's test tools: keep order
+PRESETS=(linux linux-asan windows fuzz stub) # windows uses the linux build's test tools: keep order
 
 start=$(date +%s)
 step() { printf '\n=== %s (%ss)\n' "$1" "$(($(date +%s) - start))"; }

@@ -3,6 +3,7 @@
  * and flash detection, and the diagnosis that tells a beginner what is wrong when it fails. */
 #include "conn_impl.h"
 #include "spell.h"
+#include "stub_blob.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #define CONN_ATTEMPTS_DEFAULT  7u
 #define CONN_BAUD_DEFAULT      CHIP_ROM_BAUD
 #define CONN_MANUAL_HINT_MS    10000u /* the "hold FLASH, tap RESET" hint is repeated this often */
+#define CONN_BAUD_SETTLE_MS    50u    /* after a baud change: let both ends settle (§8.7) */
 
 /* ---- Reset tables (§4.1) ---- */
 
@@ -180,7 +182,7 @@ static int conn_sync_once(struct conn *c, struct mf_error *e)
     for (unsigned i = 1; i < PROTO_SYNC_REPLIES; i++) {
         const uint8_t *frame;
         size_t len;
-        if (conn_next_frame(c, CONN_SYNC_EXTRA_MS, &frame, &len, &local) != MF_OK) {
+        if (conn_read_frame(c, CONN_SYNC_EXTRA_MS, &frame, &len, &local) != MF_OK) {
             break;
         }
     }
@@ -494,6 +496,85 @@ static int conn_detect_flash(struct conn *c, struct mf_error *e)
     return MF_OK;
 }
 
+/* ---- The flasher stub (§8.2, §8.7) ---- */
+
+/* MEM_BEGIN + MEM_DATA blocks of one segment. */
+static int conn_load_segment(struct conn *c, const struct stub_blob_segment *seg,
+                             struct mf_error *e)
+{
+    struct proto_cmd cmd;
+    uint32_t blocks = chip_num_blocks(seg->size, CHIP_RAM_BLOCK);
+    int rc;
+    proto_cmd_mem_begin(&cmd, seg->size, blocks, CHIP_RAM_BLOCK, seg->addr);
+    rc = conn_command(c, &cmd, 0, NULL, e);
+    for (uint32_t seq = 0; seq < blocks && rc == MF_OK; seq++) {
+        uint32_t at = seq * CHIP_RAM_BLOCK;
+        uint32_t n = seg->size - at < CHIP_RAM_BLOCK ? seg->size - at : CHIP_RAM_BLOCK;
+        proto_cmd_data(&cmd, PROTO_OP_MEM_DATA, seq, seg->data + at, n);
+        rc = conn_command(c, &cmd, 0, NULL, e);
+    }
+    return rc;
+}
+
+/* Uploads the stub, starts it and waits for its OHAI. */
+static int conn_start_stub(struct conn *c, struct mf_error *e)
+{
+    const struct stub_blob *blob = stub_blob();
+    struct proto_cmd cmd;
+    struct mf_error ignored;
+    const uint8_t *frame = NULL;
+    size_t len = 0;
+    int rc = conn_load_segment(c, &blob->text, e);
+    if (rc == MF_OK && blob->data.size > 0) {
+        rc = conn_load_segment(c, &blob->data, e);
+    }
+    if (rc != MF_OK) {
+        return rc;
+    }
+    /* The ROM may jump before its MEM_END reply leaves: esptool ignores that reply (§8.2). */
+    proto_cmd_mem_end(&cmd, blob->entry);
+    (void)conn_send(c, &cmd, &ignored);
+    for (;;) {
+        rc = conn_read_frame(c, PROTO_TIMEOUT_DEFAULT_MS, &frame, &len, e);
+        if (rc != MF_OK || proto_is_ohai(frame, len)) {
+            break;
+        }
+    }
+    if (rc != MF_OK) {
+        return mf_err_set(e, MF_ERR_STUB_FAILED,
+                          "The flasher stub was loaded but did not say hello (no OHAI).");
+    }
+    c->board.loader = PROTO_LOADER_STUB;
+    conn_log(c, MF_LOG_INFO, "Stub running...");
+    return MF_OK;
+}
+
+/* Tells the stub the flash size, then moves to the faster rate (§8.7). */
+static int conn_stub_setup(struct conn *c, struct mf_error *e)
+{
+    struct proto_cmd cmd;
+    struct port_error pe;
+    int rc = MF_OK;
+    if (c->board.flash_size != 0) {
+        proto_cmd_spi_set_params(&cmd, c->board.flash_size);
+        rc = conn_command(c, &cmd, 0, NULL, e);
+    }
+    if (rc == MF_OK && c->opt.stub_baud != 0 && c->opt.stub_baud != c->opt.baud &&
+        (port_caps(c->port) & PORT_CAP_BAUD) != 0) {
+        proto_cmd_change_baud(&cmd, c->opt.stub_baud, c->opt.baud);
+        rc = conn_command(c, &cmd, 0, NULL, e);
+        if (rc == MF_OK) {
+            int prc = port_set_baud(c->port, c->opt.stub_baud, &pe);
+            rc = prc == PORT_OK ? conn_drain(c, CONN_BAUD_SETTLE_MS, e)
+                                : conn_port_fail(e, prc, &pe);
+        }
+        if (rc == MF_OK) {
+            conn_log(c, MF_LOG_INFO, "Changed baud rate to %u", (unsigned)c->opt.stub_baud);
+        }
+    }
+    return rc;
+}
+
 static int conn_open_port(struct conn *c, const char *name, struct mf_error *e)
 {
     struct port_error pe;
@@ -533,6 +614,27 @@ static int conn_connect(struct conn *c, const char *name, struct mf_error *e)
     }
     if (rc == MF_OK) {
         rc = conn_detect_flash(c, e);
+    }
+    if (rc == MF_OK && c->opt.use_stub && c->board.loader == PROTO_LOADER_ROM) {
+        conn_log(c, MF_LOG_INFO, "Uploading stub...");
+        rc = conn_start_stub(c, e);
+        if (rc != MF_OK && rc != MF_ERR_CANCELLED && rc != MF_ERR_PORT_GONE) {
+            /* Whatever runs now is not the loader: reset into it again and go on with it. */
+            conn_log(c, MF_LOG_WARN,
+                     "%s Going on with the boot ROM's loader: slower, and it cannot verify what "
+                     "it writes.",
+                     e != NULL ? e->message : "The flasher stub did not start.");
+            mf_err_clear(e);
+            c->board.loader = PROTO_LOADER_ROM;
+            rc = conn_attempts(c, e);
+            rc = rc == MF_ERR_TIMEOUT ? conn_diagnose(c, name, e) : rc;
+            if (rc == MF_OK) {
+                rc = conn_detect_flash(c, e);
+            }
+        }
+    }
+    if (rc == MF_OK && c->board.loader == PROTO_LOADER_STUB) {
+        rc = conn_stub_setup(c, e);
     }
     return rc;
 }

@@ -122,6 +122,8 @@ struct conn_options {
                                 user holds FLASH and taps RESET; 0 = do not wait [0] */
     bool windows;            /* Windows reset rules: classic only, DTR re-written [_WIN32] */
     bool trace;              /* log every frame at MF_LOG_TRACE */
+    bool use_stub;           /* upload and start our flasher stub after sync [false] */
+    uint32_t stub_baud;      /* with the stub: switch to this rate; 0 = stay at `baud` [0] */
 };
 
 void conn_options_default(struct conn_options *o);
@@ -191,6 +193,14 @@ int conn_spi_command(struct conn *c, const struct chip_spi_cmd *cmd, uint32_t *r
 /* Reads what arrives within ms and sets it aside (a late reply, board output; kept for the
  * diagnosis), forgetting a partial frame: a pause in which the board works alone. */
 int conn_drain(struct conn *c, uint32_t ms, struct mf_error *e);
+
+/* The next SLIP frame within timeout_ms, whatever it is (READ_FLASH's raw data frames); valid
+ * until the next call. MF_ERR_TIMEOUT when none came. */
+int conn_read_frame(struct conn *c, uint32_t timeout_ms, const uint8_t **frame, size_t *len,
+                    struct mf_error *e);
+
+/* Writes bytes as they are (READ_FLASH's acknowledgements). */
+int conn_write_raw(struct conn *c, const uint8_t *data, size_t len, struct mf_error *e);
 
 /* Drives the lines through a sequence of steps (CONN_STEP_WAIT reads and logs what arrives). */
 int conn_run_steps(struct conn *c, const struct conn_step *steps, size_t n, struct mf_error *e);

@@ -41,11 +41,6 @@ struct conn {
 /* Maps a port failure to the engine's error (code, OS error, the port's sentence). */
 int conn_port_fail(struct mf_error *e, int port_status, const struct port_error *pe);
 
-/* Next frame within timeout_ms: MF_OK with the frame and its length, MF_ERR_TIMEOUT, or a port
- * error. Junk between frames goes into c->seen. */
-int conn_next_frame(struct conn *c, uint32_t timeout_ms, const uint8_t **frame, size_t *len,
-                    struct mf_error *e);
-
 /* Writes a command's frame. */
 int conn_send(struct conn *c, const struct proto_cmd *cmd, struct mf_error *e);
 

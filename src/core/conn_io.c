@@ -143,7 +143,7 @@ static int conn_fill(struct conn *c, uint32_t timeout_ms, struct mf_error *e)
     return MF_OK;
 }
 
-int conn_next_frame(struct conn *c, uint32_t timeout_ms, const uint8_t **frame, size_t *len,
+int conn_read_frame(struct conn *c, uint32_t timeout_ms, const uint8_t **frame, size_t *len,
                     struct mf_error *e)
 {
     uint64_t deadline = port_clock_ms() + timeout_ms;
@@ -182,7 +182,7 @@ int conn_drain(struct conn *c, uint32_t timeout_ms, struct mf_error *e)
         const uint8_t *frame;
         size_t len;
         uint64_t now = port_clock_ms();
-        rc = conn_next_frame(c, now >= deadline ? 0u : (uint32_t)(deadline - now), &frame, &len, e);
+        rc = conn_read_frame(c, now >= deadline ? 0u : (uint32_t)(deadline - now), &frame, &len, e);
         if (rc == MF_OK) {
             struct proto_response r;
             if (proto_response_parse(frame, len, 0, &r) == MF_OK) {
@@ -196,23 +196,30 @@ int conn_drain(struct conn *c, uint32_t timeout_ms, struct mf_error *e)
     return rc == MF_ERR_TIMEOUT ? MF_OK : rc;
 }
 
-int conn_send(struct conn *c, const struct proto_cmd *cmd, struct mf_error *e)
+int conn_write_raw(struct conn *c, const uint8_t *data, size_t len, struct mf_error *e)
 {
     struct port_error pe;
+    conn_trace(c, "write", data, len);
+    int rc = port_write(c->port, data, len, CONN_WRITE_MS, &pe);
+    if (rc != PORT_OK) {
+        c->seen.port_gone = c->seen.port_gone || rc == PORT_ERR_GONE;
+        return conn_port_fail(e, rc, &pe);
+    }
+    return MF_OK;
+}
+
+int conn_send(struct conn *c, const struct proto_cmd *cmd, struct mf_error *e)
+{
     size_t n = proto_cmd_frame(cmd, c->tx, sizeof c->tx);
     if (n == 0) {
         mf_err_set_command(e, cmd->op, proto_op_name(cmd->op));
         return mf_err_set(e, MF_ERR_ARG, "%s is too large to send.", proto_op_name(cmd->op));
     }
-    conn_trace(c, "write", c->tx, n);
-    int rc = port_write(c->port, c->tx, n, CONN_WRITE_MS, &pe);
-    if (rc != PORT_OK) {
-        c->seen.port_gone = c->seen.port_gone || rc == PORT_ERR_GONE;
-        conn_port_fail(e, rc, &pe);
+    int rc = conn_write_raw(c, c->tx, n, e);
+    if (rc != MF_OK) {
         mf_err_set_command(e, cmd->op, proto_op_name(cmd->op));
-        return e != NULL ? e->code : rc;
     }
-    return MF_OK;
+    return rc;
 }
 
 int conn_command(struct conn *c, const struct proto_cmd *cmd, uint32_t timeout_ms,
@@ -236,7 +243,7 @@ int conn_command(struct conn *c, const struct proto_cmd *cmd, uint32_t timeout_m
         const uint8_t *frame;
         size_t len;
         uint64_t now = port_clock_ms();
-        rc = conn_next_frame(c, now >= deadline ? 0u : (uint32_t)(deadline - now), &frame, &len, e);
+        rc = conn_read_frame(c, now >= deadline ? 0u : (uint32_t)(deadline - now), &frame, &len, e);
         if (rc == MF_ERR_TIMEOUT) {
             mf_err_set_command(e, cmd->op, name);
             return mf_err_set(e, MF_ERR_TIMEOUT,

@@ -111,6 +111,11 @@ const char *flasher_after_name(enum flasher_after after)
     return "unknown";
 }
 
+static bool flasher_on_stub(const struct conn *c)
+{
+    return conn_board(c)->loader == PROTO_LOADER_STUB;
+}
+
 /* ---- Checks ---- */
 
 int flasher_check_files(const struct flasher_file *files, size_t n, uint32_t flash_size, bool force,
@@ -230,7 +235,7 @@ static int flasher_rom_keep_next(struct conn *c, struct flasher_piece *p, size_t
             chip_rom_erased_sectors(offset, chip_rom_erase_size(offset, (uint32_t)p[i].size));
     uint32_t next = offset + sectors * CHIP_SECTOR_SIZE;
     uint32_t flash = conn_board(c)->flash_size;
-    if (erased <= sectors || erased_all || (flash != 0 && next >= flash) ||
+    if (flasher_on_stub(c) || erased <= sectors || erased_all || (flash != 0 && next >= flash) ||
         (i + 1 < n && p[i + 1].file->offset < next + CHIP_SECTOR_SIZE)) {
         return MF_OK;
     }
@@ -248,10 +253,17 @@ static int flasher_rom_keep_next(struct conn *c, struct flasher_piece *p, size_t
     return flasher_rom_read(c, next, CHIP_SECTOR_SIZE, grown + padded, NULL, e);
 }
 
-/* Reads a piece back and compares it. */
+/* Compares a piece with the flash: by MD5 on the stub, by reading it back from the ROM. */
 static int flasher_compare(struct conn *c, uint32_t offset, const uint8_t *want, size_t size,
                            const char *name, struct flasher_meter *m, struct mf_error *e)
 {
+    if (flasher_on_stub(c)) {
+        int src = flasher_stub_check(c, offset, want, size, name, e);
+        if (src == MF_OK) {
+            flasher_meter_update(m, size);
+        }
+        return src;
+    }
     uint8_t *got = malloc(size > 0 ? size : 1);
     int rc = got != NULL ? MF_OK : mf_err_set(e, MF_ERR_NO_MEMORY, "Out of memory.");
     if (rc == MF_OK) {
@@ -293,7 +305,8 @@ static int flasher_erase_all(struct conn *c, uint32_t base, uint32_t span, struc
     }
     conn_log(c, MF_LOG_INFO, "Erasing flash (this may take a while)...");
     flasher_meter_start(&m, c, MF_STAGE_ERASE, size, base, span, "Erasing the whole flash");
-    int rc = flasher_rom_erase(c, 0, size, &m, e);
+    int rc = flasher_on_stub(c) ? flasher_stub_erase(c, 0, size, true, e)
+                                : flasher_rom_erase(c, 0, size, &m, e);
     if (rc == MF_OK) {
         conn_log(c, MF_LOG_INFO, "Chip erase completed successfully in %.1fs",
                  (double)(port_clock_ms() - m.start_ms) / 1000.0);
@@ -344,7 +357,8 @@ int flasher_write(struct conn *c, const struct flasher_file *files, size_t n,
         uint32_t span = flasher_share(write_ms * size / (bytes > 0 ? bytes : 1), all_ms);
         flasher_meter_start(&m, c, MF_STAGE_WRITE, p[i].size, base, span, "Writing %s at 0x%08X",
                             f->name, (unsigned)f->offset);
-        rc = flasher_rom_write(c, f->offset, p[i].data, p[i].size, &m, e);
+        rc = flasher_on_stub(c) ? flasher_stub_write(c, f->offset, p[i].data, p[i].size, &m, e)
+                                : flasher_rom_write(c, f->offset, p[i].data, p[i].size, &m, e);
         if (rc == MF_OK) {
             double s = (double)(port_clock_ms() - m.start_ms) / 1000.0;
             conn_log(c, MF_LOG_INFO, "Wrote %zu bytes at 0x%08X in %.1f seconds (%.1f kbit/s)...",
@@ -353,14 +367,16 @@ int flasher_write(struct conn *c, const struct flasher_file *files, size_t n,
         }
         base += span;
     }
-    for (size_t i = 0; i < n && rc == MF_OK && o->verify; i++) {
+    /* The stub's MD5 costs a fraction of a second: every write is verified then. */
+    bool verify = o->verify || flasher_on_stub(c);
+    for (size_t i = 0; i < n && rc == MF_OK && verify; i++) {
         uint32_t span = flasher_share(verify_ms * p[i].size / (bytes > 0 ? bytes : 1), all_ms);
         flasher_meter_start(&m, c, MF_STAGE_VERIFY, p[i].size, base, span, "Verifying %s",
                             p[i].file->name);
         rc = flasher_compare(c, p[i].file->offset, p[i].data, p[i].size, p[i].file->name, &m, e);
         base += span;
     }
-    res->verified = rc == MF_OK && o->verify;
+    res->verified = rc == MF_OK && verify;
     res->elapsed_ms = (uint32_t)(port_clock_ms() - start);
     flasher_pieces_free(p, n);
     return rc;
@@ -399,7 +415,8 @@ int flasher_erase_region(struct conn *c, uint32_t offset, uint32_t size, struct 
         conn_log(c, MF_LOG_INFO, "Erasing region (may be slow depending on size)...");
         flasher_meter_start(&m, c, MF_STAGE_ERASE, size, 0, FLASHER_PERMILLE,
                             "Erasing 0x%X bytes at 0x%08X", (unsigned)size, (unsigned)offset);
-        rc = flasher_rom_erase(c, offset, size, &m, e);
+        rc = flasher_on_stub(c) ? flasher_stub_erase(c, offset, size, false, e)
+                                : flasher_rom_erase(c, offset, size, &m, e);
     }
     if (rc == MF_OK) {
         conn_log(c, MF_LOG_INFO, "Erase completed successfully in %.1f seconds.",
@@ -415,7 +432,8 @@ int flasher_read(struct conn *c, uint32_t offset, uint32_t size, uint8_t *out, s
     if (rc == MF_OK) {
         flasher_meter_start(&m, c, MF_STAGE_READ, size, 0, FLASHER_PERMILLE,
                             "Reading 0x%X bytes at 0x%08X", (unsigned)size, (unsigned)offset);
-        rc = flasher_rom_read(c, offset, size, out, &m, e);
+        rc = flasher_on_stub(c) ? flasher_stub_read(c, offset, size, out, &m, e)
+                                : flasher_rom_read(c, offset, size, out, &m, e);
     }
     if (rc == MF_OK) {
         double s = (double)(port_clock_ms() - m.start_ms) / 1000.0;
@@ -487,6 +505,10 @@ int flasher_after(struct conn *c, enum flasher_after after, struct mf_error *e)
     }
     case FLASHER_AFTER_SOFT_RESET:
         conn_log(c, MF_LOG_INFO, "Soft resetting...");
+        if (flasher_on_stub(c)) {
+            rc = flasher_stub_leave(c, true, e);
+            break;
+        }
         /* ROM: FLASH_BEGIN(0, 0) then FLASH_END(1) = run the firmware (§4.2). */
         proto_cmd_flash_begin(&cmd, PROTO_OP_FLASH_BEGIN, 0, 0, CHIP_FLASH_BLOCK_ROM, 0, false);
         rc = conn_command(c, &cmd, 0, NULL, e);
@@ -496,7 +518,12 @@ int flasher_after(struct conn *c, enum flasher_after after, struct mf_error *e)
         }
         break;
     case FLASHER_AFTER_NO_RESET:
-    case FLASHER_AFTER_NO_RESET_STUB: conn_log(c, MF_LOG_INFO, "Staying in bootloader."); break;
+        conn_log(c, MF_LOG_INFO, "Staying in bootloader.");
+        rc = flasher_on_stub(c) ? flasher_stub_leave(c, false, e) : MF_OK;
+        break;
+    case FLASHER_AFTER_NO_RESET_STUB:
+        conn_log(c, MF_LOG_INFO, "Staying in %s.", proto_loader_name(conn_board(c)->loader));
+        break;
     }
     return rc;
 }
