@@ -69,24 +69,5 @@ int flasher_stub_read(struct conn *c, uint32_t offset, uint32_t size, uint8_t *o
 /* Leaves the stub: run the firmware (RUN_USER_CODE) or back to the ROM loader. */
 int flasher_stub_leave(struct conn *c, bool run, struct mf_error *e);
 
-/* ---- Flasher stub primitives (flasher_stub.c) ---- */
-
-/* FLASH_DEFL_BEGIN, the zlib stream in 16 KiB blocks, FLASH_DEFL_END. */
-int flasher_stub_write(struct conn *c, uint32_t offset, const uint8_t *data, size_t size,
-                       struct flasher_meter *m, struct mf_error *e);
-/* SPI_FLASH_MD5 of a region. */
-int flasher_stub_md5(struct conn *c, uint32_t offset, uint32_t size, uint8_t digest[16],
-                     struct mf_error *e);
-/* The flash's MD5 against the data's: MF_ERR_VERIFY naming both when they differ. */
-int flasher_stub_check(struct conn *c, uint32_t offset, const uint8_t *data, size_t size,
-                       const char *name, struct mf_error *e);
-/* ERASE_FLASH (whole) or ERASE_REGION. */
-int flasher_stub_erase(struct conn *c, uint32_t offset, uint32_t size, bool whole,
-                       struct mf_error *e);
-/* READ_FLASH with acknowledgements and the closing MD5. */
-int flasher_stub_read(struct conn *c, uint32_t offset, uint32_t size, uint8_t *out,
-                      struct flasher_meter *m, struct mf_error *e);
-/* Leaves the stub: run the firmware (RUN_USER_CODE) or back to the ROM loader. */
-int flasher_stub_leave(struct conn *c, bool run, struct mf_error *e);
-
 #endif
+
