@@ -70,4 +70,3 @@ int flasher_stub_read(struct conn *c, uint32_t offset, uint32_t size, uint8_t *o
 int flasher_stub_leave(struct conn *c, bool run, struct mf_error *e);
 
 #endif
-
