@@ -84,6 +84,13 @@ void hal_mem_write(struct hal *h, uint32_t addr, const uint8_t *data, uint32_t l
 /* ---- Time and CPU cost ---- */
 
 void hal_delay_us(struct hal *h, uint32_t us);
+/* Monotonic microseconds since an arbitrary start, wrapping at 2^32 (71 minutes): compare two
+ * readings by their unsigned difference. */
+uint32_t hal_time_us(struct hal *h);
+/* A hint from the stub: call stub_poll() again by the time hal_time_us() reaches t_us, even if
+ * no byte arrives (a deadline such as the baud probation's). It replaces an earlier hint; a poll
+ * at a hint that has become stale does no harm. A no-op where the main loop polls all the time. */
+void hal_wake_at(struct hal *h, uint32_t t_us);
 
 /* CPU work the stub did, for the simulator to charge at the chip's speed; a no-op on the chip. */
 enum hal_cost {

@@ -26,6 +26,8 @@ _Static_assert(STUB_LAYOUT_ENTRY == STUB_LAYOUT_IRAM_START, "entry must be the f
 #define HAL_ALIGN_DOWN(x) ((x) & ~(uint32_t)(HAL_WORD - 1u))
 #define HAL_ALIGN_UP(x)   HAL_ALIGN_DOWN((x) + HAL_WORD - 1u)
 #define HAL_ERASED_BYTE   0xFFu /* programming it leaves a NOR cell as it is */
+/* The ROM loader's CPU clock (26 MHz crystal doubled), should ets_get_cpu_frequency() say 0. */
+#define HAL_CPU_MHZ_DEFAULT 52u
 
 /* The geometry the ROM gets before the host sends SPI_SET_PARAMS (legacy stub, §8.2). */
 static const struct hal_flash_params hal_flash_default = {
@@ -339,6 +341,43 @@ void hal_delay_us(struct hal *h, uint32_t us)
     ets_delay_us(us);
 }
 
+/* The CPU's cycle counter (special register CCOUNT): always running, at the CPU clock. */
+static uint32_t ccount(void)
+{
+    uint32_t v;
+
+    __asm__ volatile("rsr %0, ccount" : "=a"(v));
+    return v;
+}
+
+/* Time from CCOUNT, the one clock the ROM loader certainly leaves running (FRC1 and FRC2 are set
+ * up by applications, not by the download-mode ROM), at the clock ets_delay_us() assumes.
+ * CCOUNT wraps every 2^32 cycles (82 s at 52 MHz): calls must come more often than that for the
+ * count to stay continuous, which the main loop's polling ensures while a deadline runs. */
+uint32_t hal_time_us(struct hal *h)
+{
+    uint32_t now = ccount();
+    uint32_t mhz = ets_get_cpu_frequency();
+
+    if (mhz == 0)
+        mhz = HAL_CPU_MHZ_DEFAULT;
+    h->time_cycles += now - h->time_ccount;
+    h->time_ccount = now;
+    if (h->time_cycles >= mhz) {
+        uint32_t us = h->time_cycles / mhz;
+
+        h->time_us += us;
+        h->time_cycles -= us * mhz;
+    }
+    return h->time_us;
+}
+
+void hal_wake_at(struct hal *h, uint32_t t_us)
+{
+    (void)h; /* main_esp8266.c polls all the time */
+    (void)t_us;
+}
+
 void hal_cost(struct hal *h, enum hal_cost kind, uint32_t units)
 {
     (void)h;
@@ -373,4 +412,7 @@ void hal_jump(struct hal *h, uint32_t entry)
 void hal_esp8266_init(struct hal *h, struct stub *s)
 {
     h->stub = s;
+    h->time_ccount = ccount();
+    h->time_cycles = 0;
+    h->time_us = 0;
 }

@@ -9,7 +9,10 @@
 struct stub;
 
 struct hal {
-    struct stub *stub; /* what the UART interrupt feeds with received bytes */
+    struct stub *stub;    /* what the UART interrupt feeds with received bytes */
+    uint32_t time_ccount; /* CCOUNT at the last hal_time_us() */
+    uint32_t time_cycles; /* cycles since then not yet counted as a whole microsecond */
+    uint32_t time_us;     /* the microseconds hal_time_us() gives */
 };
 
 /* Binds the HAL to the stub the receive interrupt feeds; touches no hardware. */

@@ -23,6 +23,7 @@ void stub_main(void)
     stub_greet(&stub_state);
     hal_esp8266_rx_start(&hal_state);
     hal_esp8266_flash_start(&hal_state);
+    /* polls without pause: deadlines (hal_wake_at) and background erase need no timer */
     while (stub_poll(&stub_state) != STUB_POLL_GONE) {
     }
     /* a return lands in the ROM's boot (a0 = STUB_LAYOUT_ROM_RETURN): runs the flash app */

@@ -23,6 +23,8 @@ void SelectSpiFunction(void);
 void spi_flash_attach(void);
 
 void ets_delay_us(uint32_t us);
+/* The CPU clock in MHz the ROM assumes (what ets_delay_us counts cycles with). */
+uint32_t ets_get_cpu_frequency(void);
 void uart_div_modify(uint32_t uart_no, uint32_t divider);
 void ets_isr_attach(uint32_t num, void (*handler)(void *arg), void *arg);
 void ets_isr_mask(uint32_t mask);

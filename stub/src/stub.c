@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The stub's command loop: stub_poll() takes one received frame, checks it against the opcode
- * table and runs its handler; registers, SYNC, baud change, RAM loading and leaving live here. */
+ * table and runs its handler, or steps the background erase when idle; registers, SYNC, baud
+ * change and its probation, RAM loading and leaving live here. */
 #include "stub_impl.h"
 
 /* Command table flags. */
-#define STUB_CMDF_FLUSH 0x01u /* commit a staged partial sector first */
-#define STUB_CMDF_X16   0x02u /* payload is a whole number of 16-byte entries */
+#define STUB_CMDF_FLUSH    0x01u /* commit a staged partial sector first */
+#define STUB_CMDF_X16      0x02u /* payload is a whole number of 16-byte entries */
+#define STUB_CMDF_BG_DRAIN 0x04u /* finish the background erases first (reads or erases flash) */
+#define STUB_CMDF_FLASH    (STUB_CMDF_FLUSH | STUB_CMDF_BG_DRAIN)
 
 typedef void (*stub_handler)(struct stub *s, const struct stub_cmd *c, struct stub_reply *r);
 
@@ -47,11 +50,15 @@ static const struct stub_cmd_info stub_cmds[] = {
         {STUB_OP_FLASH_DEFL_BEGIN, STUB_CMDF_FLUSH, 16, 20, stub_flash_begin},
         {STUB_OP_FLASH_DEFL_DATA, 0, 16, STUB_DATA_MAX, stub_flash_data},
         {STUB_OP_FLASH_DEFL_END, STUB_CMDF_FLUSH, 4, 4, stub_flash_end},
-        {STUB_OP_SPI_FLASH_MD5, STUB_CMDF_FLUSH, 16, 16, stub_flash_md5},
-        {STUB_OP_ERASE_FLASH, STUB_CMDF_FLUSH, 0, 0, stub_flash_erase_all},
-        {STUB_OP_ERASE_REGION, STUB_CMDF_FLUSH, 8, 8, stub_flash_erase_region},
-        {STUB_OP_READ_FLASH, STUB_CMDF_FLUSH, 16, 16, stub_flash_read},
+        {STUB_OP_SPI_FLASH_MD5, STUB_CMDF_FLASH, 16, 16, stub_flash_md5},
+        {STUB_OP_ERASE_FLASH, STUB_CMDF_FLASH, 0, 0, stub_flash_erase_all},
+        {STUB_OP_ERASE_REGION, STUB_CMDF_FLASH, STUB_ERASE_PAYLOAD_SIZE, STUB_ERASE_PAYLOAD_SIZE,
+         stub_flash_erase_region},
+        {STUB_OP_READ_FLASH, STUB_CMDF_FLASH, 16, 16, stub_flash_read},
         {STUB_OP_RUN_USER_CODE, STUB_CMDF_FLUSH, 0, 0, cmd_run_user_code},
+        {STUB_OP_ERASE_BG, 0, STUB_ERASE_PAYLOAD_SIZE, STUB_ERASE_PAYLOAD_SIZE,
+         stub_flash_erase_bg},
+        {STUB_OP_ERASE_BG_WAIT, STUB_CMDF_BG_DRAIN, 0, 0, stub_flash_erase_bg_wait},
 };
 
 #define STUB_CMD_COUNT (sizeof stub_cmds / sizeof stub_cmds[0])
@@ -84,6 +91,10 @@ void stub_init(struct stub *s, struct hal *hal)
     s->write.active = false;
     s->write.err = STUB_OK;
     s->mem.active = false;
+    s->bg.count = 0;
+    s->bg.active = false;
+    s->bg.sweep.failed = false;
+    s->baud.probation = false;
     s->tx_len = 0;
 }
 
@@ -174,10 +185,20 @@ static void cmd_attach(struct stub *s, const struct stub_cmd *c, struct stub_rep
     }
 }
 
+/* Switches the divider once everything queued has left at the current rate. */
+static void baud_switch(struct stub *s, uint32_t div)
+{
+    while (!hal_uart_tx_idle(s->hal))
+        hal_delay_us(s->hal, STUB_TX_IDLE_POLL_US);
+    hal_uart_set_clkdiv(s->hal, div);
+    hal_delay_us(s->hal, STUB_BAUD_SETTLE_US);
+}
+
 static void cmd_change_baud(struct stub *s, const struct stub_cmd *c, struct stub_reply *r)
 {
     uint32_t new_baud = stub_get_u32(c->data);
     uint32_t old_baud = stub_get_u32(c->data + 4);
+    uint32_t prev = hal_uart_clkdiv(s->hal);
     uint32_t div;
 
     if (new_baud == 0) {
@@ -186,14 +207,33 @@ static void cmd_change_baud(struct stub *s, const struct stub_cmd *c, struct stu
     }
     if (old_baud == 0)
         old_baud = STUB_BAUD_DEFAULT;
-    div = stub_baud_divider(hal_uart_clkdiv(s->hal), old_baud, new_baud);
+    div = stub_baud_divider(prev, old_baud, new_baud);
     /* the OK goes out at the old rate; switch only once its last bit has left */
     stub_send_reply(s, STUB_OP_CHANGE_BAUDRATE, r);
     r->silent = true;
-    while (!hal_uart_tx_idle(s->hal))
-        hal_delay_us(s->hal, STUB_TX_IDLE_POLL_US);
-    hal_uart_set_clkdiv(s->hal, div);
-    hal_delay_us(s->hal, STUB_BAUD_SETTLE_US);
+    baud_switch(s, div);
+    /* on probation until a valid command shows that the host follows (stub/README.md) */
+    s->baud.probation = true;
+    s->baud.prev_div = prev;
+    s->baud.since_us = hal_time_us(s->hal);
+}
+
+/* Nothing to do: a baud change the host did not follow in time is undone, with OHAI at the old
+ * rate to say so; else one step of background erase. */
+static enum stub_poll_result poll_idle(struct stub *s)
+{
+    struct stub_baud *b = &s->baud;
+
+    if (b->probation) {
+        if (hal_time_us(s->hal) - b->since_us >= STUB_BAUD_PROBATION_US) {
+            b->probation = false;
+            baud_switch(s, b->prev_div);
+            stub_greet(s);
+            return STUB_POLL_BUSY;
+        }
+        hal_wake_at(s->hal, b->since_us + STUB_BAUD_PROBATION_US);
+    }
+    return stub_flash_bg_step(s);
 }
 
 static void cmd_mem_begin(struct stub *s, const struct stub_cmd *c, struct stub_reply *r)
@@ -270,38 +310,35 @@ static void cmd_run_user_code(struct stub *s, const struct stub_cmd *c, struct s
 
 /* ---- the loop ---- */
 
-static void frame_process(struct stub *s, const uint8_t *f, uint32_t len, bool overflow)
+/* The table entry of a well-formed request (direction, known opcode, length within the table's
+ * limits), or NULL with the error to answer. */
+static const struct stub_cmd_info *frame_check(const uint8_t *f, uint32_t len, bool overflow,
+                                               struct stub_reply *r)
 {
     const struct stub_cmd_info *info = cmd_lookup(f[1]);
-    struct stub_reply r = {0};
-    struct stub_cmd c;
+    uint32_t n = len - STUB_HEADER_SIZE;
 
-    c.op = f[1];
-    c.checksum = stub_get_u32(f + 4);
-    c.data = f + STUB_HEADER_SIZE;
-    c.len = len - STUB_HEADER_SIZE;
     if (overflow) {
-        r.err = STUB_ERR_BAD_DATA_LEN;
-        r.detail = STUB_DETAIL_FRAME_TOO_LONG;
+        r->err = STUB_ERR_BAD_DATA_LEN;
+        r->detail = STUB_DETAIL_FRAME_TOO_LONG;
     } else if (f[0] != STUB_DIR_REQUEST) {
-        r.err = STUB_ERR_INVALID_COMMAND;
-    } else if (((uint32_t)f[2] | (uint32_t)f[3] << 8) != c.len) {
-        r.err = STUB_ERR_BAD_DATA_LEN;
+        r->err = STUB_ERR_INVALID_COMMAND;
+    } else if (((uint32_t)f[2] | (uint32_t)f[3] << 8) != n) {
+        r->err = STUB_ERR_BAD_DATA_LEN;
     } else if (info == NULL) {
-        r.err = STUB_ERR_CMD_NOT_IMPL;
-    } else if (c.len < info->min_len || c.len > info->max_len ||
-               ((info->flags & STUB_CMDF_X16) && c.len % STUB_REG_ENTRY_SIZE != 0)) {
-        r.err = STUB_ERR_BAD_DATA_LEN;
-    } else {
-        info->handler(s, &c, &r);
+        r->err = STUB_ERR_CMD_NOT_IMPL;
+    } else if (n < info->min_len || n > info->max_len ||
+               ((info->flags & STUB_CMDF_X16) && n % STUB_REG_ENTRY_SIZE != 0)) {
+        r->err = STUB_ERR_BAD_DATA_LEN;
     }
-    if (!r.silent)
-        stub_send_reply(s, c.op, &r);
+    return r->err == STUB_OK ? info : NULL;
 }
 
 enum stub_poll_result stub_poll(struct stub *s)
 {
     const struct stub_cmd_info *info;
+    struct stub_reply r = {0};
+    struct stub_cmd c;
     const uint8_t *f;
     uint32_t len = 0;
     bool overflow = false;
@@ -312,17 +349,32 @@ enum stub_poll_result stub_poll(struct stub *s)
         return stub_flash_job_step(s);
     f = stub_rx_peek(s, &len, &overflow);
     if (f == NULL)
-        return STUB_POLL_IDLE;
+        return poll_idle(s);
     if (len < STUB_HEADER_SIZE) {
         stub_rx_release(s); /* noise: too short to answer */
         return STUB_POLL_BUSY;
     }
-    info = cmd_lookup(f[1]);
-    if (!overflow && info != NULL && (info->flags & STUB_CMDF_FLUSH) && stub_flash_needs_flush(s)) {
-        s->job = STUB_JOB_FLUSH; /* the frame waits in its buffer */
-        return STUB_POLL_BUSY;
+    info = frame_check(f, len, overflow, &r);
+    if (info != NULL) {
+        s->baud.probation = false; /* the host talks at the current rate */
+        /* the frame waits in its buffer while a job prepares the flash for it */
+        if ((info->flags & STUB_CMDF_FLUSH) && stub_flash_needs_flush(s)) {
+            s->job = STUB_JOB_FLUSH;
+            return STUB_POLL_BUSY;
+        }
+        if ((info->flags & STUB_CMDF_BG_DRAIN) && stub_flash_bg_pending(s)) {
+            s->job = STUB_JOB_DRAIN;
+            return STUB_POLL_BUSY;
+        }
     }
-    frame_process(s, f, len, overflow);
+    c.op = f[1];
+    c.checksum = stub_get_u32(f + 4);
+    c.data = f + STUB_HEADER_SIZE;
+    c.len = len - STUB_HEADER_SIZE;
+    if (info != NULL)
+        info->handler(s, &c, &r);
+    if (!r.silent)
+        stub_send_reply(s, c.op, &r);
     /* a data block being written still reads from the frame buffer; the job releases it */
     if (s->job != STUB_JOB_WRITE)
         stub_rx_release(s);

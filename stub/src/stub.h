@@ -2,7 +2,8 @@
 /* MicroFlash's flasher stub, portable part: SLIP receive fed byte by byte from the UART
  * interrupt, one command processed per stub_poll(), the established stubs' opcodes, payloads,
  * replies and error codes (protocol doc §2, §8), plus just-in-time erase that skips blank and
- * unchanged sectors and overlaps erases with receiving. All state lives in one struct stub. */
+ * unchanged sectors and overlaps erases with receiving, background erase while idle and a
+ * probation after a baud change (stub/README.md). All state lives in one struct stub. */
 #ifndef MF_STUB_H
 #define MF_STUB_H
 
@@ -19,8 +20,9 @@
 #define STUB_BLOCK_ERASE_MIN_SECTORS 4u
 #define STUB_SECTORS_PER_BLOCK       (HAL_FLASH_BLOCK_SIZE / HAL_FLASH_SECTOR_SIZE)
 #define STUB_PAGES_PER_SECTOR        (HAL_FLASH_SECTOR_SIZE / HAL_FLASH_PAGE_SIZE)
-#define STUB_BAUD_DEFAULT            115200u /* CHANGE_BAUDRATE old_baud 0 */
-#define STUB_BAUD_SETTLE_US          5000u   /* after switching the divider */
+#define STUB_BAUD_DEFAULT            115200u  /* CHANGE_BAUDRATE old_baud 0 */
+#define STUB_BAUD_SETTLE_US          5000u    /* after switching the divider */
+#define STUB_BAUD_PROBATION_US       1000000u /* no valid command this long: old divider back */
 #define STUB_TX_IDLE_POLL_US         100u
 #define STUB_REBOOT_DELAY_US         10000u /* FLASH_END(0): let the reply leave (legacy: 10 ms) */
 #define STUB_JUMP_DELAY_US           1000u  /* MEM_END: same (legacy: 1 ms) */
@@ -62,6 +64,7 @@ enum stub_job {
     STUB_JOB_FLUSH, /* committing the last partial sector before a command */
     STUB_JOB_ERASE, /* ERASE_FLASH / ERASE_REGION; replies when done */
     STUB_JOB_READ,  /* READ_FLASH: packets out, acks in, MD5 last */
+    STUB_JOB_DRAIN, /* finishing the background erases before a command */
 };
 
 /* A FLASH_BEGIN / FLASH_DEFL_BEGIN session and its just-in-time erase. */
@@ -88,13 +91,48 @@ struct stub_write {
     bool stage_wait; /* committed; an erase runs, then the stage is programmed */
 };
 
+/* One region erased step by step, sector by sector: blank sectors are skipped, a 64 KiB block
+ * erase replaces sector erases when the region covers the block and enough of it is dirty, and
+ * with `verify` every erased sector is read back. Shared by ERASE_REGION and the background. */
+struct stub_sweep {
+    uint32_t addr;     /* next sector to check */
+    uint32_t end;      /* region end */
+    uint32_t base;     /* the block checked as a whole while addr < scan_end */
+    uint32_t scan_end; /* end of that block */
+    uint32_t check;    /* read back [check, check_end) once the erase is over */
+    uint32_t check_end;
+    uint32_t fail_addr; /* first sector that failed */
+    uint16_t scanned;   /* dirty sectors of the block found so far (bit per sector) */
+    uint16_t dirty;     /* sectors of the block still to erase */
+    bool verify;
+    bool erasing; /* an erase of ours was started: wait for it */
+    bool failed;  /* kept across regions; the owner clears it */
+};
+
 struct stub_erase {
-    uint32_t addr;
+    uint8_t op; /* the command to answer when done */
+    bool chip;  /* a whole-chip erase is running */
+    struct stub_sweep sweep;
+};
+
+/* ERASE_BG: regions waiting, the first being swept while the stub is otherwise idle. */
+struct stub_region {
+    uint32_t start;
     uint32_t end;
-    uint8_t op;          /* the command to answer when done */
-    bool chip;           /* a whole-chip erase is running */
-    uint16_t dirty;      /* sectors of the current block still to erase (bit per sector) */
-    uint32_t dirty_base; /* that block */
+};
+
+struct stub_bg {
+    struct stub_region queue[STUB_ERASE_BG_MAX];
+    uint8_t count; /* regions not yet done, queue[0] first */
+    bool active;   /* queue[0] is in `sweep` */
+    struct stub_sweep sweep;
+};
+
+/* After CHANGE_BAUDRATE: until a valid command arrives, the old divider may come back. */
+struct stub_baud {
+    bool probation;
+    uint32_t since_us; /* hal_time_us() at the switch */
+    uint32_t prev_div; /* the divider before it */
 };
 
 struct stub_read {
@@ -125,6 +163,8 @@ struct stub {
     uint32_t flash_size; /* from SPI_SET_PARAMS; 0 = unknown */
     struct stub_write write;
     struct stub_erase erase;
+    struct stub_bg bg;
+    struct stub_baud baud;
     struct stub_read read;
     struct stub_mem mem;
     uint8_t stage[HAL_FLASH_SECTOR_SIZE]; /* sector stage; MD5 / READ_FLASH buffer otherwise */
@@ -140,7 +180,8 @@ void stub_init(struct stub *s, struct hal *hal);
 void stub_greet(struct stub *s);
 /* One received byte; call from the UART RX interrupt (or the simulator's rx hook). */
 void stub_rx_byte(struct stub *s, uint8_t byte);
-/* Advances the current job or processes one complete command. Never waits for the flash. */
+/* Advances the current job or processes one complete command; with neither, ends a failed
+ * baud change or does one step of background erase. Never waits for the flash. */
 enum stub_poll_result stub_poll(struct stub *s);
 
 /* Divider for new_baud by scaling the autobauded divider div_old (valid at old_baud), rounded

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The stub's flash work: FLASH_/FLASH_DEFL_ sessions through a 4 KiB sector stage with
  * just-in-time erase (blank and unchanged sectors are never erased, erases overlap receiving),
- * ERASE_FLASH / ERASE_REGION that skip blank flash, SPI_FLASH_MD5 and READ_FLASH (§8.4-§8.6). */
+ * ERASE_FLASH / ERASE_REGION / background ERASE_BG that skip blank flash, SPI_FLASH_MD5 and
+ * READ_FLASH (§8.4-§8.6). */
 #include "stub_impl.h"
 
 #define STUB_SECTOR_MASK (HAL_FLASH_SECTOR_SIZE - 1u)
@@ -384,16 +385,129 @@ void stub_flash_md5(struct stub *s, const struct stub_cmd *c, struct stub_reply 
     r->data_len = STUB_MD5_SIZE;
 }
 
+/* ---- the sweep: blank check and erase planning of ERASE_FLASH, ERASE_REGION and ERASE_BG ---- */
+
+enum stub_sweep_result {
+    STUB_SWEEP_WORKED, /* did one step */
+    STUB_SWEEP_WAIT,   /* its erase is still running */
+    STUB_SWEEP_DONE,   /* the region is finished */
+};
+
+static void sweep_start(struct stub_sweep *w, uint32_t start, uint32_t end, bool verify)
+{
+    w->addr = start;
+    w->end = end;
+    w->base = start;
+    w->scan_end = start;
+    w->check = 0;
+    w->check_end = 0;
+    w->dirty = 0;
+    w->scanned = 0;
+    w->verify = verify;
+    w->erasing = false;
+}
+
+static void sweep_fail(struct stub_sweep *w, uint32_t addr)
+{
+    if (!w->failed) {
+        w->failed = true;
+        w->fail_addr = addr;
+    }
+}
+
+static void sweep_erase(struct stub *s, struct stub_sweep *w, enum hal_erase kind, uint32_t addr)
+{
+    uint32_t span = kind == HAL_ERASE_BLOCK ? HAL_FLASH_BLOCK_SIZE : HAL_FLASH_SECTOR_SIZE;
+
+    if (hal_flash_erase_start(s->hal, kind, addr) != 0) {
+        sweep_fail(w, addr);
+        return;
+    }
+    w->erasing = true;
+    if (w->verify) {
+        w->check = addr;
+        w->check_end = addr + span;
+    }
+}
+
+static uint32_t bits_set(uint32_t v)
+{
+    uint32_t n = 0;
+
+    for (; v != 0; v &= v - 1u)
+        n++;
+    return n;
+}
+
+/* Blank-checks the sector at w->addr. Inside a block the region covers, the block's dirty sectors
+ * are collected first; after its last sector it gets one block erase when enough of them are
+ * dirty, else they are erased one by one. Elsewhere a dirty sector is erased at once. */
+static void sweep_check(struct stub *s, struct stub_sweep *w)
+{
+    uint32_t at = w->addr;
+    bool ok = true;
+    bool blank;
+
+    if (at >= w->scan_end && (at & STUB_BLOCK_MASK) == 0 && w->end - at >= HAL_FLASH_BLOCK_SIZE) {
+        w->base = at;
+        w->scan_end = at + HAL_FLASH_BLOCK_SIZE;
+        w->scanned = 0;
+    }
+    blank = flash_blank(s, at, HAL_FLASH_SECTOR_SIZE, &ok); /* a failed read counts as dirty */
+    w->addr = at + HAL_FLASH_SECTOR_SIZE;
+    if (at >= w->scan_end) {
+        if (!blank)
+            sweep_erase(s, w, HAL_ERASE_SECTOR, at);
+        return;
+    }
+    if (!blank)
+        w->scanned = (uint16_t)(w->scanned | 1u << (at - w->base) / HAL_FLASH_SECTOR_SIZE);
+    if (w->addr < w->scan_end)
+        return;
+    if (bits_set(w->scanned) >= STUB_BLOCK_ERASE_MIN_SECTORS)
+        sweep_erase(s, w, HAL_ERASE_BLOCK, w->base);
+    else
+        w->dirty = w->scanned;
+}
+
+/* One small step: wait for our erase, read back one erased sector, start one sector erase of a
+ * block's dirty list, or blank-check one sector. */
+static enum stub_sweep_result sweep_step(struct stub *s, struct stub_sweep *w)
+{
+    bool ok = true;
+
+    if (w->erasing) {
+        if (hal_flash_busy(s->hal))
+            return STUB_SWEEP_WAIT;
+        w->erasing = false;
+    }
+    if (w->check < w->check_end) {
+        if (!flash_blank(s, w->check, HAL_FLASH_SECTOR_SIZE, &ok))
+            sweep_fail(w, w->check);
+        w->check += HAL_FLASH_SECTOR_SIZE;
+    } else if (w->dirty != 0) {
+        uint32_t i = 0;
+
+        while (!(w->dirty & (1u << i)))
+            i++;
+        w->dirty = (uint16_t)(w->dirty & ~(1u << i));
+        sweep_erase(s, w, HAL_ERASE_SECTOR, w->base + i * HAL_FLASH_SECTOR_SIZE);
+    } else if (w->addr < w->end) {
+        sweep_check(s, w);
+    } else {
+        return STUB_SWEEP_DONE;
+    }
+    return STUB_SWEEP_WORKED;
+}
+
 /* ---- ERASE_FLASH / ERASE_REGION ---- */
 
-static void erase_setup(struct stub *s, uint8_t op, uint32_t addr, uint32_t end)
+static void erase_setup(struct stub *s, uint8_t op, uint32_t start, uint32_t end)
 {
     s->erase.op = op;
-    s->erase.addr = addr;
-    s->erase.end = end;
     s->erase.chip = false;
-    s->erase.dirty = 0;
-    s->erase.dirty_base = 0;
+    s->erase.sweep.failed = false;
+    sweep_start(&s->erase.sweep, start, end, false);
     s->job = STUB_JOB_ERASE;
 }
 
@@ -413,79 +527,120 @@ void stub_flash_erase_all(struct stub *s, const struct stub_cmd *c, struct stub_
     r->silent = true;
 }
 
-void stub_flash_erase_region(struct stub *s, const struct stub_cmd *c, struct stub_reply *r)
+/* The region of ERASE_REGION / ERASE_BG; false with the reply's error when it is not one. */
+static bool erase_region_get(const struct stub_cmd *c, struct stub_reply *r, struct stub_region *g)
 {
     uint32_t offset = stub_get_u32(c->data);
     uint32_t size = stub_get_u32(c->data + 4);
 
-    if ((offset & STUB_SECTOR_MASK) != 0) {
+    g->start = offset;
+    g->end = offset + size;
+    if ((offset & STUB_SECTOR_MASK) != 0)
         r->err = STUB_ERR_ERASE_OFFSET_ALIGN;
-    } else if ((size & STUB_SECTOR_MASK) != 0) {
+    else if ((size & STUB_SECTOR_MASK) != 0)
         r->err = STUB_ERR_ERASE_SIZE_ALIGN;
-    } else {
-        erase_setup(s, c->op, offset, offset + size);
+    else if (g->end < offset)
+        r->err = STUB_ERR_BAD_DATA_LEN; /* beyond 4 GiB */
+    return r->err == STUB_OK;
+}
+
+void stub_flash_erase_region(struct stub *s, const struct stub_cmd *c, struct stub_reply *r)
+{
+    struct stub_region g;
+
+    if (erase_region_get(c, r, &g)) {
+        erase_setup(s, c->op, g.start, g.end);
         r->silent = true;
     }
 }
 
-/* Starts the next erase of the region, skipping blank flash; false when there is none left. */
-static bool erase_next(struct stub *s, int *rc)
-{
-    struct stub_erase *e = &s->erase;
-    uint32_t mask = 0;
-    uint32_t count = 0;
-    bool ok = true;
-
-    while (e->dirty == 0 && e->addr < e->end) {
-        if ((e->addr & STUB_BLOCK_MASK) != 0 || e->end - e->addr < HAL_FLASH_BLOCK_SIZE) {
-            bool blank = flash_blank(s, e->addr, HAL_FLASH_SECTOR_SIZE, &ok);
-
-            e->addr += HAL_FLASH_SECTOR_SIZE;
-            if (!blank) {
-                *rc = hal_flash_erase_start(s->hal, HAL_ERASE_SECTOR,
-                                            e->addr - HAL_FLASH_SECTOR_SIZE);
-                return true;
-            }
-            continue;
-        }
-        for (uint32_t i = 0; i < STUB_SECTORS_PER_BLOCK; i++) {
-            if (!flash_blank(s, e->addr + i * HAL_FLASH_SECTOR_SIZE, HAL_FLASH_SECTOR_SIZE, &ok)) {
-                mask |= 1u << i;
-                count++;
-            }
-        }
-        e->addr += HAL_FLASH_BLOCK_SIZE;
-        if (count >= STUB_BLOCK_ERASE_MIN_SECTORS) {
-            *rc = hal_flash_erase_start(s->hal, HAL_ERASE_BLOCK, e->addr - HAL_FLASH_BLOCK_SIZE);
-            return true;
-        }
-        e->dirty = (uint16_t)mask;
-        e->dirty_base = e->addr - HAL_FLASH_BLOCK_SIZE;
-    }
-    if (e->dirty != 0) {
-        uint32_t i = 0;
-
-        while (!(e->dirty & (1u << i)))
-            i++;
-        e->dirty = (uint16_t)(e->dirty & ~(1u << i));
-        *rc = hal_flash_erase_start(s->hal, HAL_ERASE_SECTOR,
-                                    e->dirty_base + i * HAL_FLASH_SECTOR_SIZE);
-        return true;
-    }
-    return false;
-}
-
 static enum stub_poll_result job_erase(struct stub *s)
 {
-    int rc = 0;
+    struct stub_erase *e = &s->erase;
+    enum stub_sweep_result res = STUB_SWEEP_DONE;
 
-    if (hal_flash_busy(s->hal))
-        return STUB_POLL_FLASH_WAIT;
-    if (!s->erase.chip && erase_next(s, &rc) && rc == 0)
-        return STUB_POLL_BUSY;
-    stub_send_status(s, s->erase.op, rc == 0 ? STUB_OK : STUB_ERR_ERASE_FAILED, STUB_DETAIL_NONE);
-    s->job = STUB_JOB_NONE;
+    if (e->chip) {
+        if (hal_flash_busy(s->hal))
+            return STUB_POLL_FLASH_WAIT;
+    } else {
+        res = sweep_step(s, &e->sweep);
+        if (res == STUB_SWEEP_WAIT)
+            return STUB_POLL_FLASH_WAIT;
+    }
+    if (res == STUB_SWEEP_DONE || e->sweep.failed) {
+        stub_send_status(s, e->op, e->sweep.failed ? STUB_ERR_ERASE_FAILED : STUB_OK,
+                         STUB_DETAIL_NONE);
+        s->job = STUB_JOB_NONE;
+    }
     return STUB_POLL_BUSY;
+}
+
+/* ---- ERASE_BG / ERASE_BG_WAIT (ours) ---- */
+
+void stub_flash_erase_bg(struct stub *s, const struct stub_cmd *c, struct stub_reply *r)
+{
+    struct stub_bg *q = &s->bg;
+    struct stub_region g;
+
+    if (!erase_region_get(c, r, &g))
+        return;
+    if (g.end == g.start)
+        r->err = STUB_ERR_BAD_DATA_LEN;
+    else if (q->count >= STUB_ERASE_BG_MAX)
+        r->err = STUB_ERR_ERASE_BG_FULL;
+    else
+        q->queue[q->count++] = g;
+}
+
+void stub_flash_erase_bg_wait(struct stub *s, const struct stub_cmd *c, struct stub_reply *r)
+{
+    struct stub_sweep *w = &s->bg.sweep;
+
+    (void)c;
+    if (w->failed) {
+        r->err = STUB_ERR_ERASE_FAILED;
+        r->value = w->fail_addr;
+        w->failed = false;
+    }
+}
+
+bool stub_flash_bg_pending(const struct stub *s)
+{
+    return s->bg.count > 0;
+}
+
+enum stub_poll_result stub_flash_bg_step(struct stub *s)
+{
+    struct stub_bg *q = &s->bg;
+    enum stub_sweep_result res;
+
+    if (q->count == 0)
+        return STUB_POLL_IDLE;
+    if (!q->active) {
+        sweep_start(&q->sweep, q->queue[0].start, q->queue[0].end, true);
+        q->active = true;
+    }
+    res = sweep_step(s, &q->sweep);
+    if (res == STUB_SWEEP_WAIT)
+        return STUB_POLL_FLASH_WAIT;
+    if (res == STUB_SWEEP_DONE) {
+        q->count--;
+        for (uint32_t i = 0; i < q->count; i++)
+            q->queue[i] = q->queue[i + 1u];
+        q->active = false;
+    }
+    return STUB_POLL_BUSY;
+}
+
+static enum stub_poll_result job_drain(struct stub *s)
+{
+    enum stub_poll_result res = stub_flash_bg_step(s);
+
+    if (res == STUB_POLL_IDLE) {
+        s->job = STUB_JOB_NONE; /* the waiting command runs next */
+        res = STUB_POLL_BUSY;
+    }
+    return res;
 }
 
 /* ---- READ_FLASH ---- */
@@ -565,6 +720,7 @@ enum stub_poll_result stub_flash_job_step(struct stub *s)
     case STUB_JOB_FLUSH: res = job_flush(s); break;
     case STUB_JOB_ERASE: res = job_erase(s); break;
     case STUB_JOB_READ: res = job_read(s); break;
+    case STUB_JOB_DRAIN: res = job_drain(s); break;
     }
     return res;
 }

@@ -47,8 +47,15 @@ void stub_flash_md5(struct stub *s, const struct stub_cmd *c, struct stub_reply 
 void stub_flash_erase_all(struct stub *s, const struct stub_cmd *c, struct stub_reply *r);
 void stub_flash_erase_region(struct stub *s, const struct stub_cmd *c, struct stub_reply *r);
 void stub_flash_read(struct stub *s, const struct stub_cmd *c, struct stub_reply *r);
+void stub_flash_erase_bg(struct stub *s, const struct stub_cmd *c, struct stub_reply *r);
+/* ERASE_BG_WAIT's answer; runs once the queue is empty (STUB_JOB_DRAIN first). */
+void stub_flash_erase_bg_wait(struct stub *s, const struct stub_cmd *c, struct stub_reply *r);
 /* True when a partial sector is staged and must be committed before other flash commands. */
 bool stub_flash_needs_flush(const struct stub *s);
+/* True while background erases are queued: commands that read or erase flash wait for them. */
+bool stub_flash_bg_pending(const struct stub *s);
+/* One small step of background erase; IDLE when there is none, FLASH_WAIT while its erase runs. */
+enum stub_poll_result stub_flash_bg_step(struct stub *s);
 /* Advances the current job (s->job != NONE). */
 enum stub_poll_result stub_flash_job_step(struct stub *s);
 

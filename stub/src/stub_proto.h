@@ -39,6 +39,9 @@
 #define STUB_OP_ERASE_REGION     0xD1u
 #define STUB_OP_READ_FLASH       0xD2u
 #define STUB_OP_RUN_USER_CODE    0xD3u
+/* MicroFlash's extension (stub/README.md): erases queued to run while the stub would idle. */
+#define STUB_OP_ERASE_BG      0xE8u /* offset, size: queue a region, reply at once */
+#define STUB_OP_ERASE_BG_WAIT 0xE9u /* reply once every queued region is done */
 
 /* ---- Payload sizes (§2.1) ---- */
 #define STUB_SYNC_PAYLOAD_SIZE  36u /* 07 07 12 20 + 32 x 55 */
@@ -49,6 +52,7 @@
 #define STUB_SET_PARAMS_SIZE    24u /* id, total, block, sector, page, status_mask */
 #define STUB_MD5_SIZE           16u
 #define STUB_READ_ACK_SIZE      4u /* READ_FLASH: host's LE count of bytes received */
+#define STUB_ERASE_PAYLOAD_SIZE 8u /* ERASE_REGION, ERASE_BG: offset, size */
 
 /* ---- Limits (§2.1 note a, §8.3, §8.6) ---- */
 #define STUB_MAX_BLOCK_SIZE  0x4000u /* FLASH_(DEFL_)BEGIN block_size above it: BAD_BLOCKSIZE */
@@ -57,6 +61,7 @@
 #define STUB_READ_PACKET_MAX 4096u  /* READ_FLASH packet_size limit */
 #define STUB_GREETING        "OHAI" /* the one unsolicited frame (§8.2) */
 #define STUB_GREETING_SIZE   4u
+#define STUB_ERASE_BG_MAX    8u /* ERASE_BG regions queued and not yet done */
 
 /* ---- Error codes: first status byte (§2.4) ---- */
 #define STUB_OK                    0x00u
@@ -74,7 +79,8 @@
 /* The legacy stub's private erase and MD5 codes (§2.4; it collapsed them to 1, we send them). */
 #define STUB_ERR_ERASE_OFFSET_ALIGN 0x32u /* ERASE_REGION offset not a multiple of 4096 */
 #define STUB_ERR_ERASE_SIZE_ALIGN   0x33u /* ERASE_REGION size not a multiple of 4096 */
-#define STUB_ERR_ERASE_FAILED       0x35u /* the flash refused an erase */
+#define STUB_ERR_ERASE_FAILED       0x35u /* an erase failed (ERASE_BG_WAIT: or read back dirty) */
+#define STUB_ERR_ERASE_BG_FULL      0x36u /* ours: ERASE_BG with STUB_ERASE_BG_MAX queued */
 #define STUB_ERR_MD5_READ           0x63u /* flash read failed during SPI_FLASH_MD5 */
 
 /* ---- Second status byte ---- */

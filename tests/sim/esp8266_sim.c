@@ -579,14 +579,15 @@ static void esim_steps(struct esim *s, uint64_t v)
 /* ---- the main loop ---- */
 
 /* Waits for input until virtual time d is due (at scale 0: jumps there once the client has been
- * quiet for ESIM_GRACE_NS). */
+ * quiet for ESIM_GRACE_NS, unless d is a chip timeout waiting for the host). */
 static void esim_wait(struct esim *s, uint64_t v, uint64_t d)
 {
     uint64_t now = esim_wall_now();
     uint64_t until = esim_wall_at(s, d);
     if (s->opt.time_scale == 0.0) {
         uint64_t grace_end = s->last_input_wall + ESIM_GRACE_NS;
-        if (now >= grace_end && d != SIM_TIME_NEVER) {
+        bool host_timer = d != SIM_TIME_NEVER && d >= board_host_timer(s->board);
+        if (now >= grace_end && d != SIM_TIME_NEVER && !host_timer) {
             s->offset += d - v; /* nothing to do until d: go there */
             return;
         }

@@ -390,6 +390,13 @@ void board_advance(struct board *b, uint64_t t_ns)
     b->now = t_ns;
 }
 
+uint64_t board_host_timer(struct board *b)
+{
+    if (b->state == BOARD_CHIP_STUB && b->cfg.stub.host_timer)
+        return b->cfg.stub.host_timer(b->cfg.stub.ctx);
+    return SIM_TIME_NEVER;
+}
+
 uint64_t board_next_deadline(struct board *b)
 {
     uint64_t t = board_next_event(b).t;

@@ -15,6 +15,7 @@
 #include "efuse.h"
 #include "flash.h"
 #include "stats.h"
+#include "textbuf.h"
 #include "uart.h"
 
 enum board_flash_start {
@@ -50,6 +51,9 @@ struct board_stub_hooks {
     bool (*start)(void *ctx, struct board *b, uint32_t entry, uint64_t t_ns);
     void (*rx)(void *ctx, struct board *b, uint64_t t_ns, uint8_t byte);
     uint64_t (*deadline)(void *ctx); /* SIM_TIME_NEVER when idle */
+    /* A timer of the stub's that waits for the host (a timeout, e.g. the baud probation), or
+     * SIM_TIME_NEVER: time scale 0 must not jump to it (see board_host_timer). */
+    uint64_t (*host_timer)(void *ctx);
     void (*run)(void *ctx, struct board *b, uint64_t t_ns);
     void (*stop)(void *ctx);
 };
@@ -101,6 +105,10 @@ size_t board_read(struct board *b, uint64_t t_ns, uint8_t *buf, size_t cap);
 /* Earliest time after which board_read() may return more or the board's state may change;
  * SIM_TIME_NEVER when nothing is pending. */
 uint64_t board_next_deadline(struct board *b);
+/* The chip's earliest timer that waits for the host (SIM_TIME_NEVER when none). Time scale 0
+ * jumps over the chip's own waits (flash, delays), but a timeout that waits for the host must
+ * pass in wall time: the host's pauses are wall time too. */
+uint64_t board_host_timer(struct board *b);
 /* Runs the model up to t_ns (also done by every input and board_read). */
 void board_advance(struct board *b, uint64_t t_ns);
 
@@ -141,5 +149,7 @@ void board_chip_jump(struct board *b, uint64_t t_ns, uint32_t entry);
 void board_chip_command(struct board *b, uint8_t opcode);
 void board_chip_violation(struct board *b, uint64_t t_ns, enum sim_violation code, uint32_t a0,
                           uint32_t a1);
+/* A line of the board's narration (board_config.log), e.g. why the stub hooks refused code. */
+void board_logf(struct board *b, uint64_t t_ns, const char *fmt, ...) SIM_PRINTF_LIKE(3, 4);
 
 #endif

@@ -171,6 +171,29 @@ void hal_delay_us(struct hal *h, uint32_t us)
     h->now_ns += (uint64_t)us * SIM_NS_PER_US;
 }
 
+/* The board's virtual time in microseconds: what the chip's cycle counter would give. */
+uint32_t hal_time_us(struct hal *h)
+{
+    return (uint32_t)(h->now_ns / SIM_NS_PER_US);
+}
+
+void hal_wake_at(struct hal *h, uint32_t t_us)
+{
+    h->wake_set = true;
+    h->wake_us = t_us;
+}
+
+uint64_t hal_board_wake_ns(const struct hal *h)
+{
+    uint64_t now_us = h->now_ns / SIM_NS_PER_US;
+    int32_t ahead = (int32_t)(h->wake_us - (uint32_t)now_us);
+    uint64_t t = SIM_TIME_NEVER;
+
+    if (h->wake_set && ahead > 0)
+        t = (now_us + (uint64_t)ahead) * SIM_NS_PER_US;
+    return t;
+}
+
 void hal_cost(struct hal *h, enum hal_cost kind, uint32_t units)
 {
     uint64_t ns = (uint64_t)units * hal_board_cycles[kind] * SIM_NS_PER_S / HAL_BOARD_CPU_HZ;

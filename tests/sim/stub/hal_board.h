@@ -29,9 +29,15 @@ struct hal {
     uint32_t jump_entry;
     uint64_t cost_ns[HAL_COST_COUNT]; /* CPU time charged, by kind */
     uint64_t flash_wait_ns;           /* time reads and programs spent waiting for an erase */
+    bool wake_set;                    /* the stub's last hal_wake_at(): */
+    uint32_t wake_us;                 /* poll it by then (hal_time_us() units) */
 };
 
 /* The stub starts on board b at time t_ns. */
 void hal_board_init(struct hal *h, struct board *b, uint64_t t_ns);
+/* When the stub asked to be polled (hal_wake_at), if that is still after its time; else
+ * SIM_TIME_NEVER. The stub's only such deadline is the baud probation, a timeout that waits for
+ * the host: sim_stub.c reports it as the board's host timer too. */
+uint64_t hal_board_wake_ns(const struct hal *h);
 
 #endif

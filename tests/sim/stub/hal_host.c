@@ -123,6 +123,8 @@ int hal_flash_program(struct hal *h, uint32_t addr, const uint8_t *data, uint32_
 int hal_flash_erase_start(struct hal *h, enum hal_erase kind, uint32_t addr)
 {
     hal_host_wait_flash(h); /* the command waits for the previous operation */
+    if (h->erase_rc != 0)
+        return h->erase_rc;
     h->erase_starts[kind]++;
     (void)sim_flash_erase(h->flash, h->now_ns, hal_host_erase_op[kind], addr);
     return 0;
@@ -206,6 +208,17 @@ void hal_mem_write(struct hal *h, uint32_t addr, const uint8_t *data, uint32_t l
 void hal_delay_us(struct hal *h, uint32_t us)
 {
     h->now_ns += (uint64_t)us * 1000u;
+}
+
+uint32_t hal_time_us(struct hal *h)
+{
+    return (uint32_t)(h->now_ns / 1000u);
+}
+
+void hal_wake_at(struct hal *h, uint32_t t_us)
+{
+    h->wake_set = true;
+    h->wake_us = t_us;
 }
 
 void hal_cost(struct hal *h, enum hal_cost kind, uint32_t units)

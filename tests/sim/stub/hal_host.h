@@ -56,8 +56,12 @@ struct hal {
     uint32_t attach_arg;
     int unlock_rc;
     uint32_t fail_program_addr; /* SIM_FLASH_NO_FAULT = off: program there returns 1 */
+    int erase_rc;               /* hal_flash_erase_start's result; not 0: nothing is erased */
     uint32_t erase_starts[3];   /* by enum hal_erase */
     uint32_t programs;          /* hal_flash_program calls */
+    /* the stub's last hal_wake_at() */
+    bool wake_set;
+    uint32_t wake_us;
     /* accounting and exit */
     uint64_t cost_ns[HAL_COST_COUNT];
     enum hal_host_exit exit;

@@ -776,6 +776,320 @@ static void test_run_user_code(void **state)
     assert_int_equal(f->hal.exit, HAL_HOST_USER_CODE);
 }
 
+/* ---- background erase (ours: ERASE_BG 0xE8, ERASE_BG_WAIT 0xE9) ---- */
+
+/* Queues a region: the reply comes from the one poll that takes the frame, before any erase. */
+static void erase_bg(struct fx *f, uint32_t offset, uint32_t size, uint8_t err)
+{
+    const uint32_t w[2] = {offset, size};
+
+    send_words(f, 0xE8, w, 2);
+    assert_int_equal(stub_poll(&f->stub), STUB_POLL_BUSY);
+    expect_reply(f, 0xE8, err, 0);
+}
+
+static void erase_bg_wait(struct fx *f, uint32_t value, uint8_t err)
+{
+    send_cmd(f, 0xE9, NULL, 0);
+    run(f);
+    expect_reply_data(f, 0xE9, value, NULL, 0, err, 0);
+}
+
+static void expect_blank(struct fx *f, uint32_t from, uint32_t to)
+{
+    const uint8_t *cells = sim_flash_cells_const(f->flash);
+
+    for (uint32_t a = from; a < to; a++) {
+        if (cells[a] != 0xFF)
+            fail_msg("0x%x is 0x%02x, not erased", (unsigned)a, (unsigned)cells[a]);
+    }
+}
+
+static void test_erase_bg(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *cells = sim_flash_cells(f->flash);
+
+    erase_bg(f, 0x10100, 0x1000, 0x32);
+    erase_bg(f, 0x10000, 0x1100, 0x33);
+    erase_bg(f, 0x10000, 0, 0xC0);
+    erase_bg(f, 0xFFFFF000u, 0x2000, 0xC0); /* beyond 4 GiB */
+    erase_bg_wait(f, 0, 0);                 /* nothing queued: OK at once */
+
+    memset(cells + 0x10000, 0, 0x10000); /* a whole block dirty: one block erase */
+    cells[0x25000] = 0;                  /* two dirty sectors of the next block: sector erases */
+    cells[0x2A000] = 0x7F;
+    cells[0x41FFF] = 0; /* a region of three sectors, one of them dirty */
+    cells[0x0F000] = 0; /* next to a region: kept */
+    cells[0x43000] = 0; /* after a region: kept */
+    erase_bg(f, 0x10000, 0x20000, 0);
+    erase_bg(f, 0x40000, 0x3000, 0);
+    erase_bg(f, 0x50000, 0x10000, 0); /* blank: checked, never erased */
+    assert_int_equal(erases(f), 0);   /* queued only: the frames kept the stub busy */
+    assert_true(f->stub.bg.count == 3);
+
+    erase_bg_wait(f, 0, 0);
+    expect_nothing(f);
+    expect_blank(f, 0x10000, 0x30000);
+    expect_blank(f, 0x40000, 0x43000);
+    expect_blank(f, 0x50000, 0x60000);
+    assert_int_equal(cells[0x0F000], 0);
+    assert_int_equal(cells[0x43000], 0);
+    assert_int_equal(sim_flash_stats(f->flash)[SIM_FLASH_OP_ERASE_64K].count, 1);
+    assert_int_equal(sim_flash_stats(f->flash)[SIM_FLASH_OP_ERASE_SECTOR].count, 3);
+    assert_int_equal(erases(f), 4);
+    assert_int_equal(f->stub.bg.count, 0);
+}
+
+/* The background runs only when the stub has nothing else to do, one step per poll, and a
+ * running erase makes a poll report FLASH_WAIT only while no frame waits. */
+static void test_erase_bg_steps(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *cells = sim_flash_cells(f->flash);
+    const uint32_t addr = 0x60000200;
+    enum stub_poll_result r;
+    int polls = 0;
+
+    cells[0x20000] = 0;
+    erase_bg(f, 0x20000, 0x1000, 0);
+    do {
+        r = stub_poll(&f->stub);
+        polls++;
+    } while (r == STUB_POLL_BUSY);
+    assert_int_equal(r, STUB_POLL_FLASH_WAIT);
+    assert_int_equal(polls, 2); /* blank check and erase start, then the wait */
+    assert_int_equal(erases(f), 1);
+    assert_true(sim_flash_busy(f->flash, f->hal.now_ns));
+    /* a command during the erase is answered without waiting for it */
+    send_words(f, 0x0A, &addr, 1);
+    assert_int_equal(stub_poll(&f->stub), STUB_POLL_BUSY);
+    expect_reply_data(f, 0x0A, 0, NULL, 0, 0, 0);
+    assert_true(sim_flash_busy(f->flash, f->hal.now_ns));
+    assert_int_equal(stub_poll(&f->stub), STUB_POLL_FLASH_WAIT);
+    hal_host_wait_flash(&f->hal);
+    assert_int_equal(run(f), STUB_POLL_IDLE);
+    expect_blank(f, 0x20000, 0x21000);
+    erase_bg_wait(f, 0, 0);
+}
+
+static void test_erase_bg_full(void **state)
+{
+    struct fx *f = *state;
+
+    for (uint32_t i = 0; i < 8; i++)
+        erase_bg(f, 0x100000 + i * 0x10000, 0x10000, 0);
+    erase_bg(f, 0x200000, 0x1000, 0x36);
+    erase_bg_wait(f, 0, 0);
+    erase_bg(f, 0x200000, 0x1000, 0); /* room again */
+    erase_bg_wait(f, 0, 0);
+    assert_int_equal(erases(f), 0);
+}
+
+/* A sector the erase leaves dirty (read back after the erase), and an erase command that fails:
+ * WAIT reports the first failed sector once, then the state is clear. */
+static void test_erase_bg_fail(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *cells = sim_flash_cells(f->flash);
+
+    memset(cells + 0x20000, 0x00, 0x10000);
+    sim_flash_fail_erase_at(f->flash, 0x25000);
+    cells[0x31000] = 0;
+    erase_bg(f, 0x20000, 0x10000, 0); /* one block erase; sector 0x25000 stays */
+    erase_bg(f, 0x30000, 0x2000, 0);  /* later regions still get done */
+    erase_bg_wait(f, 0x25000, 0x35);
+    assert_int_equal(cells[0x25000], 0x00);
+    expect_blank(f, 0x20000, 0x25000);
+    expect_blank(f, 0x26000, 0x30000);
+    expect_blank(f, 0x30000, 0x32000);
+    erase_bg_wait(f, 0, 0); /* cleared */
+
+    sim_flash_fail_erase_at(f->flash, SIM_FLASH_NO_FAULT);
+    cells[0x41000] = 0;
+    cells[0x42000] = 0;
+    f->hal.erase_rc = 1;
+    erase_bg(f, 0x40000, 0x4000, 0);
+    erase_bg_wait(f, 0x41000, 0x35);
+    assert_int_equal(cells[0x41000], 0);
+    f->hal.erase_rc = 0;
+    erase_bg(f, 0x40000, 0x4000, 0);
+    erase_bg_wait(f, 0, 0);
+    expect_blank(f, 0x40000, 0x44000);
+}
+
+/* MD5 (and the other commands that read or erase flash) finish the queue first. */
+static void test_erase_bg_drain(void **state)
+{
+    struct fx *f = *state;
+    uint8_t *cells = sim_flash_cells(f->flash);
+    uint8_t *blank = malloc(0x10000);
+    const uint32_t region[2] = {0x70000, 0x1000};
+
+    assert_non_null(blank);
+    memset(blank, 0xFF, 0x10000);
+    memset(cells + 0x10000, 0x00, 0x10000);
+    cells[0x70000] = 0;
+    erase_bg(f, 0x10000, 0x10000, 0);
+    expect_md5(f, 0x10000, blank, 0x10000); /* sent before the stub could erase anything */
+    assert_int_equal(f->stub.bg.count, 0);
+
+    cells[0x10000] = 0;
+    cells[0x3000] = 0;
+    erase_bg(f, 0x10000, 0x1000, 0);
+    send_words(f, 0xD1, region, 2); /* ERASE_REGION after ERASE_BG */
+    run(f);
+    expect_reply(f, 0xD1, 0, 0);
+    expect_blank(f, 0x10000, 0x11000);
+    expect_blank(f, 0x70000, 0x71000);
+    erase_bg_wait(f, 0, 0);
+    free(blank);
+}
+
+/* The host's write goes on while the background erases other regions between its blocks; the
+ * write's own just-in-time erases wait for a running background erase. */
+static void test_erase_bg_during_write(void **state)
+{
+    struct fx *f = *state;
+    const uint32_t n = 200u * 1024u;
+    uint8_t *img = make_image(n, 11);
+    uint8_t *cells = sim_flash_cells(f->flash);
+    uLongf zlen = compressBound(n);
+    uint8_t *z = malloc(zlen);
+    const uint32_t stay = 1;
+    uint32_t blocks;
+    uint64_t bg_erases;
+
+    assert_non_null(z);
+    assert_int_equal(compress2(z, &zlen, img, n, 9), Z_OK);
+    memset(cells, 0x00, 0x40000);            /* the write's area: dirty */
+    memset(cells + 0x100000, 0x11, 0x80000); /* the background's: 8 dirty blocks */
+    memset(cells + 0x200000, 0x22, 0x3000);  /* and a few sectors */
+    erase_bg(f, 0x100000, 0x80000, 0);
+    erase_bg(f, 0x1FF000, 0x5000, 0);
+    blocks = (uint32_t)((zlen + T_BLOCK - 1) / T_BLOCK);
+    begin(f, 0x10, n, blocks, T_BLOCK, 0);
+    for (uint32_t b = 0; b < blocks; b++) {
+        size_t at = (size_t)b * T_BLOCK;
+        size_t len = zlen - at < T_BLOCK ? zlen - at : T_BLOCK;
+        enum stub_poll_result r;
+
+        send_data(f, 0x11, b, z + at, len, false);
+        do { /* the block: the stub's job runs before any background step */
+            r = stub_poll(&f->stub);
+            if (r == STUB_POLL_FLASH_WAIT)
+                hal_host_wait_flash(&f->hal);
+        } while (f->stub.job != STUB_JOB_NONE || f->stub.rx.ready[0] || f->stub.rx.ready[1]);
+        expect_reply(f, 0x11, 0, 0);
+        for (int k = 0; k < 20; k++) /* idle until the next block: some background steps */
+            (void)stub_poll(&f->stub);
+    }
+    send_words(f, 0x12, &stay, 1);
+    run(f);
+    expect_reply(f, 0x12, 0, 0);
+    bg_erases = sim_flash_stats(f->flash)[SIM_FLASH_OP_ERASE_64K].count;
+    assert_true(bg_erases >= 1); /* during the write */
+    erase_bg_wait(f, 0, 0);
+    assert_memory_equal(cells, img, n);
+    assert_int_equal(cells[n], 0x00); /* past the image: untouched */
+    assert_int_equal(cells[0x3FFFF], 0x00);
+    expect_blank(f, 0x100000, 0x180000);
+    expect_blank(f, 0x1FF000, 0x204000);
+    expect_md5(f, 0, img, n);
+    free(z);
+    free(img);
+}
+
+/* ---- baud probation ---- */
+
+static void change_baud_921600(struct fx *f)
+{
+    const uint32_t w[2] = {921600, 115200};
+
+    send_words(f, 0x0F, w, 2);
+    assert_int_equal(run(f), STUB_POLL_IDLE);
+    expect_reply(f, 0x0F, 0, 0);
+    assert_int_equal(f->hal.clkdiv, 56);
+}
+
+/* The host does not follow the switch: after 1 s without a valid command the stub goes back
+ * to the old divider and says OHAI there. Garbled frames do not count. */
+static void test_baud_probation_restores(void **state)
+{
+    struct fx *f = *state;
+    const uint32_t addr = 0x60000200;
+    uint8_t buf[64];
+    uint64_t t0;
+
+    change_baud_921600(f);
+    t0 = f->hal.now_ns;
+    assert_true(f->hal.wake_set);
+    assert_int_equal(f->hal.wake_us, (uint32_t)(t0 / 1000u) + STUB_BAUD_PROBATION_US);
+    f->hal.now_ns = t0 + (uint64_t)STUB_BAUD_PROBATION_US * 1000u - 1000000u;
+    assert_int_equal(run(f), STUB_POLL_IDLE);
+    assert_int_equal(f->hal.clkdiv, 56);
+    send_cmd_dir(f, 0x01, 0x0A, &addr, 4, 0); /* a garbled frame: answered, not accepted */
+    run(f);
+    expect_reply(f, 0x0A, 0xC3, 0);
+    f->hal.now_ns = t0 + (uint64_t)STUB_BAUD_PROBATION_US * 1000u;
+    run(f);
+    assert_int_equal(f->hal.clkdiv, HAL_HOST_CLKDIV_ROM);
+    assert_int_equal(f->hal.clkdiv_changes, 2);
+    assert_int_equal(next_frame(f, buf, sizeof buf), 4);
+    assert_memory_equal(buf, "OHAI", 4);
+    /* the greeting went out after the switch back, at the old rate */
+    assert_int_equal(f->hal.tx_len - f->hal.tx_len_at_clkdiv, 6);
+    /* and that was all: talking at the old rate works, nothing more happens */
+    f->hal.now_ns += 2000000000u;
+    run(f);
+    expect_nothing(f);
+    send_words(f, 0x0A, &addr, 1);
+    run(f);
+    expect_reply(f, 0x0A, 0, 0);
+    assert_int_equal(f->hal.clkdiv_changes, 2);
+}
+
+/* A valid command at the new rate ends the probation, even one that waits for the background. */
+static void test_baud_probation_kept(void **state)
+{
+    struct fx *f = *state;
+    const uint32_t addr = 0x60000200;
+    uint8_t *cells = sim_flash_cells(f->flash);
+    uint8_t *blank = malloc(0x100000);
+
+    assert_non_null(blank);
+    memset(blank, 0xFF, 0x100000);
+    change_baud_921600(f);
+    f->hal.now_ns += 100000000u;
+    send_words(f, 0x0A, &addr, 1);
+    run(f);
+    expect_reply(f, 0x0A, 0, 0);
+    f->hal.now_ns += 1000000000u;
+    run(f);
+    assert_int_equal(f->hal.clkdiv, 56);
+    expect_nothing(f);
+
+    /* MD5 right after the switch, held back by a background erase of 1 MiB (longer than
+     * 1 s) */
+    memset(cells + 0x100000, 0, 0x100000);
+    erase_bg(f, 0x100000, 0x100000, 0);
+    f->hal.clkdiv = HAL_HOST_CLKDIV_ROM;
+    {
+        const uint32_t w[2] = {921600, 115200};
+
+        send_words(f, 0x0F, w, 2);
+        assert_int_equal(stub_poll(&f->stub), STUB_POLL_BUSY);
+        expect_reply(f, 0x0F, 0, 0);
+    }
+    expect_md5(f, 0x100000, blank, 0x100000);
+    assert_true(f->hal.now_ns > 1000000000u + (uint64_t)STUB_BAUD_PROBATION_US * 1000u);
+    f->hal.now_ns += 1000000000u;
+    run(f);
+    assert_int_equal(f->hal.clkdiv, 56);
+    expect_nothing(f);
+    free(blank);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -796,6 +1110,14 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_mem_and_leave, setup, teardown),
             cmocka_unit_test_setup_teardown(test_flash_end_reboot, setup, teardown),
             cmocka_unit_test_setup_teardown(test_run_user_code, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_bg, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_bg_steps, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_bg_full, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_bg_fail, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_bg_drain, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_bg_during_write, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_baud_probation_restores, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_baud_probation_kept, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
