@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "simtest.h"
+#include "stub_blob.h"
 
 #define MAGIC_ADDR       0x40001000u
 #define MAGIC_VALUE      0xFFF0C101u
@@ -271,11 +272,38 @@ static void test_download_mac_rdid(void **state)
 
 /* ---- stub mode ---- */
 
+/* MEM_BEGIN + MEM_DATA blocks of one of the stub's segments, as esptool sends them. */
+static void mem_load(struct ctx *c, const struct stub_blob_segment *seg)
+{
+    static uint8_t d[16 + RAM_BLOCK];
+    uint32_t blocks = (seg->size + RAM_BLOCK - 1) / RAM_BLOCK;
+    struct simtest_reply r;
+
+    simtest_put32(d, seg->size);
+    simtest_put32(d + 4, blocks);
+    simtest_put32(d + 8, RAM_BLOCK);
+    simtest_put32(d + 12, seg->addr);
+    assert_true(simtest_command(&c->client, OP_MEM_BEGIN, d, 16, 0, WAIT_MS, &r));
+    assert_true(simtest_reply_ok(&r));
+    for (uint32_t seq = 0; seq < blocks; seq++) {
+        uint32_t at = seq * RAM_BLOCK;
+        uint32_t n = seg->size - at < RAM_BLOCK ? seg->size - at : RAM_BLOCK;
+        memset(d, 0, 16);
+        simtest_put32(d, n);
+        simtest_put32(d + 4, seq);
+        memcpy(d + 16, seg->data + at, n);
+        assert_true(simtest_command(&c->client, OP_MEM_DATA, d, 16u + n,
+                                    simtest_checksum(seg->data + at, n), WAIT_MS, &r));
+        assert_true(simtest_reply_ok(&r));
+    }
+}
+
 static void test_stub_mode(void **state)
 {
     struct ctx *c = *state;
     char link[PATH_MAX];
-    uint8_t text[256], d[16 + sizeof text], frame[64];
+    const struct stub_blob *blob = stub_blob();
+    uint8_t d[8], frame[64];
     struct simtest_reply r;
     size_t len = 0;
     uint32_t magic = 0;
@@ -283,21 +311,13 @@ static void test_stub_mode(void **state)
             sim_start(c, 0, "--pty", ctx_path(c, "ttySTUB", link), "--time-scale", "0", NULL);
 
     client_connect(c, p);
-    pattern(text, sizeof text, 3);
-    simtest_put32(d, sizeof text);
-    simtest_put32(d + 4, 1);
-    simtest_put32(d + 8, RAM_BLOCK);
-    simtest_put32(d + 12, STUB_ENTRY);
-    assert_true(simtest_command(&c->client, OP_MEM_BEGIN, d, 16, 0, WAIT_MS, &r));
-    assert_true(simtest_reply_ok(&r));
-    memset(d, 0, 16);
-    simtest_put32(d, sizeof text);
-    memcpy(d + 16, text, sizeof text);
-    assert_true(simtest_command(&c->client, OP_MEM_DATA, d, sizeof d,
-                                simtest_checksum(text, sizeof text), WAIT_MS, &r));
-    assert_true(simtest_reply_ok(&r));
+    /* MicroFlash's stub as the engine uploads it: the simulator runs its logic only for these
+     * bytes */
+    assert_int_equal(blob->entry, STUB_ENTRY);
+    mem_load(c, &blob->text);
+    mem_load(c, &blob->data);
     simtest_put32(d, 0);
-    simtest_put32(d + 4, STUB_ENTRY);
+    simtest_put32(d + 4, blob->entry);
     assert_true(simtest_command(&c->client, OP_MEM_END, d, 8, 0, WAIT_MS, &r));
     assert_true(simtest_reply_ok(&r));
     /* the host-compiled stub greets and answers in place of the uploaded bytes */

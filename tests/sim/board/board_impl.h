@@ -127,7 +127,6 @@ struct board {
     uint64_t last_sent;
 };
 
-void board_logf(struct board *b, uint64_t t, const char *fmt, ...) SIM_PRINTF_LIKE(3, 4);
 uint32_t board_rand(struct board *b);
 
 /* board_chip.c */

@@ -10,6 +10,7 @@
 #include "hal_board.h"
 #include "simtime.h"
 #include "stub.h"
+#include "stub_blob.h"
 #include "stub_layout.h"
 
 /* Position in a received frame, for the statistics by opcode. */
@@ -51,10 +52,40 @@ static void sim_stub_stop(void *ctx)
 static bool sim_stub_start(void *ctx, struct board *b, uint32_t entry, uint64_t t_ns)
 {
     struct sim_stub *s = ctx;
+    const struct stub_blob *blob = stub_blob();
+    const struct stub_blob_segment *segs[] = {&blob->text, &blob->data};
+    const char *const names[] = {"text", "data"};
     bool ok = false;
 
-    if (entry != STUB_LAYOUT_ENTRY)
+    if (entry != STUB_LAYOUT_ENTRY || entry != blob->entry) {
+        board_logf(b, t_ns, "stub model: entry 0x%08x is not MicroFlash's stub entry 0x%08x",
+                   (unsigned)entry, (unsigned)blob->entry);
         goto done; /* not MicroFlash's stub: code the model cannot run */
+    }
+    /* The entry alone does not make it our stub: another loader placed there (esptool-js's own,
+     * an older build of ours) is code the model cannot run either. It runs the logic only when
+     * RAM holds exactly the blob the engine uploads, both segments at their addresses. */
+    for (size_t i = 0; i < sizeof segs / sizeof segs[0]; i++) {
+        const struct stub_blob_segment *g = segs[i];
+        const uint8_t *ram = sim_chip_ram(board_chip(b), g->addr, g->size);
+        uint32_t at = 0;
+
+        if (ram == NULL) {
+            board_logf(b, t_ns, "stub model: the stub's %s (0x%08x, %u bytes) is not in RAM",
+                       names[i], (unsigned)g->addr, (unsigned)g->size);
+            goto done;
+        }
+        while (at < g->size && ram[at] == g->data[at])
+            at++;
+        if (at < g->size) {
+            board_logf(b, t_ns,
+                       "stub model: RAM at 0x%08x differs from MicroFlash's stub %s "
+                       "(0x%08x, %u bytes) at offset %u: not our stub",
+                       (unsigned)(g->addr + at), names[i], (unsigned)g->addr, (unsigned)g->size,
+                       (unsigned)at);
+            goto done;
+        }
+    }
     sim_stub_stop(s);
     s->stub = malloc(sizeof *s->stub);
     if (s->stub == NULL)
@@ -126,14 +157,23 @@ static uint64_t sim_stub_deadline(void *ctx)
     case STUB_POLL_FLASH_WAIT:
         t = sim_time_max(s->hal.now_ns, sim_flash_busy_until(board_flash(s->hal.board)));
         break;
-    case STUB_POLL_IDLE:
-        if (s->kicked)
-            t = sim_time_max(s->hal.now_ns, s->kick_ns);
-        break;
-    case STUB_POLL_GONE: break;
+    case STUB_POLL_IDLE: break;
+    case STUB_POLL_GONE: goto done;
     }
+    /* a frame that ended wakes it (also during a background erase), and so does a deadline */
+    if (s->kicked)
+        t = sim_time_min(t, sim_time_max(s->hal.now_ns, s->kick_ns));
+    t = sim_time_min(t, hal_board_wake_ns(&s->hal));
 done:
     return t;
+}
+
+static uint64_t sim_stub_host_timer(void *ctx)
+{
+    struct sim_stub *s = ctx;
+
+    return s->stub != NULL && s->hal.exit == HAL_BOARD_RUNNING ? hal_board_wake_ns(&s->hal)
+                                                               : SIM_TIME_NEVER;
 }
 
 /* The stub left: the chip does what it asked for at the time the stub got there. Each board call
@@ -190,6 +230,7 @@ void sim_stub_hooks(struct sim_stub *s, struct board_stub_hooks *hooks)
     hooks->start = sim_stub_start;
     hooks->rx = sim_stub_rx;
     hooks->deadline = sim_stub_deadline;
+    hooks->host_timer = sim_stub_host_timer;
     hooks->run = sim_stub_run;
     hooks->stop = sim_stub_stop;
 }

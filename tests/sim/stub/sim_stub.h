@@ -20,8 +20,9 @@ struct sim_stub_stats {
 /* Returns 0, or -1 (no memory). */
 int sim_stub_create(struct sim_stub **out);
 void sim_stub_destroy(struct sim_stub *s);
-/* Hooks for board_config.stub: start() takes only entry STUB_LAYOUT_ENTRY; any other code a
- * client starts keeps the board's behaviour for code it cannot run. `s` must outlive the board. */
+/* Hooks for board_config.stub: start() takes only entry STUB_LAYOUT_ENTRY with RAM holding
+ * exactly stub_blob()'s segments; any other code a client starts keeps the board's behaviour for
+ * code it cannot run (the reason goes to the board's log). `s` must outlive the board. */
 void sim_stub_hooks(struct sim_stub *s, struct board_stub_hooks *hooks);
 /* Totals so far, including a stub that is running. */
 void sim_stub_get_stats(const struct sim_stub *s, struct sim_stub_stats *out);

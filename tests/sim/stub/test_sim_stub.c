@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Stub mode end to end on the board model at time scale 0: a scripted client uploads "the stub",
- * starts it at STUB_LAYOUT_ENTRY and talks to the host-compiled stub logic through the wire. */
+/* Stub mode end to end on the board model at time scale 0: a scripted client uploads MicroFlash's
+ * stub (stub_blob()), starts it at its entry and talks to the host-compiled stub logic through the
+ * wire; other code, also at that entry, leaves the chip silent. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +14,8 @@
 
 #include "md5.h"
 #include "sim_stub.h"
+#include "stub.h"
+#include "stub_blob.h"
 #include "stub_layout.h"
 #include "stub_proto.h"
 #include "test_client.h"
@@ -136,39 +139,59 @@ static size_t data_cmd(struct fx *f, uint8_t op, uint32_t seq, const uint8_t *by
     return len;
 }
 
+/* MEM_BEGIN at addr, then n bytes in RAM_BLOCK MEM_DATA blocks as esptool sends them. */
 static void mem_load(struct fx *f, uint32_t addr, const uint8_t *bytes, uint32_t n)
 {
     uint8_t d[16], r[TC_FRAME_MAX];
+    uint32_t blocks = (n + RAM_BLOCK - 1) / RAM_BLOCK;
 
     tc_put32(d, n);
-    tc_put32(d + 4, (n + RAM_BLOCK - 1) / RAM_BLOCK);
+    tc_put32(d + 4, blocks);
     tc_put32(d + 8, RAM_BLOCK);
     tc_put32(d + 12, addr);
     expect_ok(r, cmd(f, STUB_OP_MEM_BEGIN, d, 16, 0, r, SHORT), STUB_OP_MEM_BEGIN);
-    expect_ok(r, data_cmd(f, STUB_OP_MEM_DATA, 0, bytes, n, r, SHORT), STUB_OP_MEM_DATA);
+    for (uint32_t seq = 0; seq < blocks; seq++) {
+        uint32_t at = seq * RAM_BLOCK;
+        uint32_t len = n - at < RAM_BLOCK ? n - at : RAM_BLOCK;
+        expect_ok(r, data_cmd(f, STUB_OP_MEM_DATA, seq, bytes + at, len, r, SHORT),
+                  STUB_OP_MEM_DATA);
+    }
 }
 
-/* Uploads some text and data (the host-compiled logic ignores the bytes) and MEM_END(0, entry). */
-static void mem_start(struct fx *f, uint32_t text_addr, uint32_t entry)
+/* Uploads text and data segments and sends MEM_END(0, entry). */
+static void mem_run(struct fx *f, const struct stub_blob_segment *text,
+                    const struct stub_blob_segment *data, uint32_t entry)
 {
-    uint8_t text[STUB_TEXT_LEN], data[STUB_DATA_LEN], d[8], r[TC_FRAME_MAX];
+    uint8_t d[8], r[TC_FRAME_MAX];
 
-    for (size_t i = 0; i < sizeof text; i++)
-        text[i] = (uint8_t)(i * 7u);
-    memset(data, 0xA5, sizeof data);
-    mem_load(f, text_addr, text, sizeof text);
-    mem_load(f, STUB_DATA_ADDR, data, sizeof data);
+    mem_load(f, text->addr, text->data, text->size);
+    mem_load(f, data->addr, data->data, data->size);
     tc_put32(d, 0);
     tc_put32(d + 4, entry);
     expect_ok(r, cmd(f, STUB_OP_MEM_END, d, 8, 0, r, SHORT), STUB_OP_MEM_END);
 }
 
+/* Uploads some other code (made-up text and data) at text_addr and starts it at entry. */
+static void mem_start(struct fx *f, uint32_t text_addr, uint32_t entry)
+{
+    uint8_t text[STUB_TEXT_LEN], data[STUB_DATA_LEN];
+    const struct stub_blob_segment ts = {text_addr, text, sizeof text};
+    const struct stub_blob_segment ds = {STUB_DATA_ADDR, data, sizeof data};
+
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (uint8_t)(i * 7u);
+    memset(data, 0xA5, sizeof data);
+    mem_run(f, &ts, &ds, entry);
+}
+
+/* Uploads MicroFlash's stub as the engine does (stub_blob()) and waits for its greeting. */
 static void start_stub(struct fx *f)
 {
+    const struct stub_blob *blob = stub_blob();
     uint8_t r[TC_FRAME_MAX];
     size_t len = 0;
 
-    mem_start(f, STUB_LAYOUT_IRAM_START, STUB_LAYOUT_ENTRY);
+    mem_run(f, &blob->text, &blob->data, blob->entry);
     tc_wait(&f->c, 20 * SIM_NS_PER_MS);
     assert_true(tc_next_frame(&f->c, r, &len));
     assert_int_equal(len, STUB_GREETING_SIZE);
@@ -261,6 +284,40 @@ static void test_other_entry_keeps_rom_behaviour(void **state)
     tc_wait(&f->c, 10 * SIM_NS_PER_MS);
     assert_string_equal(board_state_name(f->b), "halted");
     assert_int_equal(tc_sync(&f->c, 2), 0);
+}
+
+/* Other code at our stub's entry (another loader, an older build of ours) is not our stub: the
+ * model runs the logic only when RAM holds exactly stub_blob()'s text and data. */
+static void test_other_code_at_our_entry_keeps_rom_behaviour(void **state)
+{
+    struct fx *f = *state;
+
+    mem_start(f, STUB_LAYOUT_IRAM_START, STUB_LAYOUT_ENTRY);
+    tc_wait(&f->c, 10 * SIM_NS_PER_MS);
+    assert_string_equal(board_state_name(f->b), "halted");
+    assert_int_equal(tc_sync(&f->c, 2), 0);
+}
+
+/* Our text, and our data with one bit changed: not our stub either. */
+static void test_changed_data_keeps_rom_behaviour(void **state)
+{
+    struct fx *f = *state;
+    const struct stub_blob *blob = stub_blob();
+    uint8_t *data = malloc(blob->data.size);
+    struct stub_blob_segment ds = blob->data;
+    struct sim_stub_stats st;
+
+    assert_non_null(data);
+    memcpy(data, blob->data.data, blob->data.size);
+    data[blob->data.size / 2] ^= 0x01u;
+    ds.data = data;
+    mem_run(f, &blob->text, &ds, blob->entry);
+    tc_wait(&f->c, 10 * SIM_NS_PER_MS);
+    assert_string_equal(board_state_name(f->b), "halted");
+    assert_int_equal(tc_sync(&f->c, 2), 0);
+    sim_stub_get_stats(f->stub, &st);
+    assert_int_equal(st.starts, 0);
+    free(data);
 }
 
 static void test_deflate_write_at_921600(void **state)
@@ -374,13 +431,145 @@ static void test_flash_end_reboots_to_rom(void **state)
     start_stub(f); /* a second upload starts a fresh stub */
 }
 
+/* The client cannot follow a baud change (it stays at 115200, its command arrives garbled): with
+ * no valid command at the new rate the stub goes back 1 s after the switch and greets again at
+ * the old rate. */
+static void test_baud_probation_through_board(void **state)
+{
+    struct fx *f = *state;
+    uint8_t d[8], r[TC_FRAME_MAX];
+    const uint8_t end_byte = STUB_SLIP_END;
+    size_t len = 0;
+    uint64_t t0;
+    uint32_t baud0;
+
+    start_stub(f);
+    baud0 = board_chip_baud(f->b);
+    tc_put32(d, FAST_BAUD);
+    tc_put32(d + 4, 115200);
+    expect_ok(r, cmd(f, STUB_OP_CHANGE_BAUDRATE, d, 8, 0, r, SHORT), STUB_OP_CHANGE_BAUDRATE);
+    t0 = f->c.t;
+    tc_wait(&f->c, 20 * SIM_NS_PER_MS);
+    tc_put32(d, MAGIC_ADDR);
+    f->c.parsed = f->c.rx_len;
+    tc_send(&f->c, f->req, tc_frame(STUB_OP_READ_REG, d, 4, 0, f->req)); /* garbled at the chip */
+    tc_wait(&f->c, (uint64_t)STUB_BAUD_PROBATION_US * SIM_NS_PER_US - 100 * SIM_NS_PER_MS);
+    assert_false(tc_next_frame(&f->c, r, &len));
+    tc_wait(&f->c, 150 * SIM_NS_PER_MS);
+    assert_true(tc_next_frame(&f->c, r, &len));
+    assert_int_equal(len, STUB_GREETING_SIZE);
+    assert_memory_equal(r, STUB_GREETING, STUB_GREETING_SIZE);
+    assert_true(f->c.t - t0 >= (uint64_t)STUB_BAUD_PROBATION_US * SIM_NS_PER_US);
+    assert_int_equal(board_chip_baud(f->b), baud0);
+    /* the garbled bytes still wait for an END: one ends them (the stub answers the junk), then
+     * the old rate works */
+    tc_send(&f->c, &end_byte, 1);
+    tc_wait(&f->c, 10 * SIM_NS_PER_MS);
+    tc_forget(&f->c);
+    assert_int_equal(read_reg(f, MAGIC_ADDR), MAGIC_VALUE);
+}
+
+/* ---- background erase (ERASE_BG) through the board ---- */
+
+#define BG_ADDR 0x100000u /* a dirty area outside the image: 16 whole blocks */
+#define BG_LEN  0x100000u
+
+static void write_deflated(struct fx *f, const uint8_t *comp, uint32_t comp_len, uint32_t len)
+{
+    uint32_t blocks = (comp_len + FLASH_BLOCK - 1) / FLASH_BLOCK;
+    uint8_t d[16], r[TC_FRAME_MAX];
+
+    tc_put32(d, len);
+    tc_put32(d + 4, blocks);
+    tc_put32(d + 8, FLASH_BLOCK);
+    tc_put32(d + 12, 0);
+    expect_ok(r, cmd(f, STUB_OP_FLASH_DEFL_BEGIN, d, 16, 0, r, SHORT), STUB_OP_FLASH_DEFL_BEGIN);
+    for (uint32_t seq = 0; seq < blocks; seq++) {
+        uint32_t at = seq * FLASH_BLOCK;
+        uint32_t n = comp_len - at < FLASH_BLOCK ? comp_len - at : FLASH_BLOCK;
+        expect_ok(r, data_cmd(f, STUB_OP_FLASH_DEFL_DATA, seq, comp + at, n, r, LONG),
+                  STUB_OP_FLASH_DEFL_DATA);
+    }
+    tc_put32(d, 1); /* stay in the stub */
+    expect_ok(r, cmd(f, STUB_OP_FLASH_DEFL_END, d, 4, 0, r, LONG), STUB_OP_FLASH_DEFL_END);
+}
+
+/* Erases BG_ADDR.. and writes the image at 921600 baud: the erase queued in the background and
+ * waited for at the end, or done first with ERASE_REGION. Returns the virtual time it took. */
+static uint64_t erase_and_write(struct fx *f, bool background, const uint8_t *image,
+                                const uint8_t *comp, uint32_t comp_len)
+{
+    uint8_t d[8], r[TC_FRAME_MAX];
+    uint32_t flash_size;
+    const uint8_t *cells;
+    uint64_t t0;
+
+    memset(sim_flash_cells(board_flash(f->b)) + BG_ADDR, 0x33, BG_LEN);
+    start_stub(f);
+    change_baud(f, FAST_BAUD);
+    assert_int_equal(read_reg(f, MAGIC_ADDR), MAGIC_VALUE);
+    t0 = f->c.t;
+    tc_put32(d, BG_ADDR);
+    tc_put32(d + 4, BG_LEN);
+    if (background) {
+        expect_ok(r, cmd(f, STUB_OP_ERASE_BG, d, 8, 0, r, SHORT), STUB_OP_ERASE_BG);
+    } else {
+        expect_ok(r, cmd(f, STUB_OP_ERASE_REGION, d, 8, 0, r, LONG), STUB_OP_ERASE_REGION);
+    }
+    write_deflated(f, comp, comp_len, IMAGE_LEN);
+    if (background) {
+        assert_int_equal(cmd(f, STUB_OP_ERASE_BG_WAIT, NULL, 0, 0, r, LONG), 10);
+        expect_ok(r, 10, STUB_OP_ERASE_BG_WAIT);
+    }
+    cells = board_flash_data(f->b, &flash_size);
+    assert_memory_equal(cells, image, IMAGE_LEN);
+    for (uint32_t a = BG_ADDR; a < BG_ADDR + BG_LEN; a++) {
+        if (cells[a] != SIM_FLASH_ERASED)
+            fail_msg("0x%x not erased", (unsigned)a);
+    }
+    return f->c.t - t0;
+}
+
+static void test_erase_bg_overlaps_write(void **state)
+{
+    struct fx *f = *state;
+    struct fx *g = fx_new();
+    uint8_t *image = make_image(IMAGE_LEN);
+    uLongf comp_len = compressBound(IMAGE_LEN);
+    uint8_t *comp = malloc(comp_len);
+    uint64_t t_bg, t_seq, erase_ns;
+
+    assert_non_null(comp);
+    assert_int_equal(compress2(comp, &comp_len, image, IMAGE_LEN, 9), Z_OK);
+    t_bg = erase_and_write(f, true, image, comp, (uint32_t)comp_len);
+    t_seq = erase_and_write(g, false, image, comp, (uint32_t)comp_len);
+    erase_ns = BG_LEN / SIM_FLASH_BLOCK64 *
+               sim_flash_op_ns(board_flash(f->b), SIM_FLASH_OP_ERASE_64K, 0);
+    print_message("erase %u KiB + write: %.3f s in the background, %.3f s one after the other "
+                  "(erase alone %.3f s)\n",
+                  (unsigned)(BG_LEN / 1024u), (double)t_bg / 1e9, (double)t_seq / 1e9,
+                  (double)erase_ns / 1e9);
+    assert_true(t_seq >= erase_ns);
+    /* most of the erase hides behind the transfer */
+    assert_true(t_bg + erase_ns / 2 < t_seq);
+    assert_int_equal(board_stats(f->b)->violations[SIM_VIOL_RX_OVERRUN], 0);
+    teardown((void **)&g);
+    free(comp);
+    free(image);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
             cmocka_unit_test_setup_teardown(test_start_sync_read_reg, setup, teardown),
             cmocka_unit_test_setup_teardown(test_other_entry_keeps_rom_behaviour, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_other_code_at_our_entry_keeps_rom_behaviour, setup,
+                                            teardown),
+            cmocka_unit_test_setup_teardown(test_changed_data_keeps_rom_behaviour, setup, teardown),
             cmocka_unit_test_setup_teardown(test_deflate_write_at_921600, setup, teardown),
             cmocka_unit_test_setup_teardown(test_flash_end_reboots_to_rom, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_bg_overlaps_write, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_baud_probation_through_board, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
