@@ -5,6 +5,7 @@
 #include "spell.h"
 #include "stub_blob.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,12 @@
 #define CONN_ATTEMPTS_DEFAULT  7u
 #define CONN_BAUD_DEFAULT      CHIP_ROM_BAUD
 #define CONN_MANUAL_HINT_MS    10000u /* the "hold FLASH, tap RESET" hint is repeated this often */
-#define CONN_BAUD_SETTLE_MS    50u    /* after a baud change: let both ends settle (§8.7) */
+#define CONN_BAUD_SETTLE_MS    20u    /* after a baud change: let both ends settle (§8.7) */
+#define CONN_BAUD_PROBES       3u     /* READ_REGs that may fail before a rate is given up */
+#define CONN_BAUD_PROBE_MS     100u   /* each one's timeout */
+/* The stub returns to the old rate 1 s after a switch without a valid command (stub/README.md):
+ * wait that out, and read its OHAI, before probing at the old rate. */
+#define CONN_BAUD_REVERT_MS 1100u
 
 /* ---- Reset tables (§4.1) ---- */
 
@@ -123,6 +129,8 @@ void conn_options_default(struct conn_options *o)
     o->baud = CONN_BAUD_DEFAULT;
     o->before = CONN_BEFORE_DEFAULT_RESET;
     o->attempts = CONN_ATTEMPTS_DEFAULT;
+    o->use_stub = true;
+    o->stub_baud = CONN_BAUD_AUTO;
 #ifdef _WIN32
     o->windows = true;
 #endif
@@ -549,28 +557,148 @@ static int conn_start_stub(struct conn *c, struct mf_error *e)
     return MF_OK;
 }
 
-/* Tells the stub the flash size, then moves to the faster rate (§8.7). */
-static int conn_stub_setup(struct conn *c, struct mf_error *e)
+/* ---- Baud rate (§8.7) ---- */
+
+/* Rates tried in turn when a faster one fails on a link, fastest first (PERFORMANCE.md). */
+static const uint32_t CONN_BAUD_LADDER[] = {3000000, 2000000, 921600,
+                                            460800,  230400,  CHIP_ROM_BAUD};
+
+uint32_t conn_baud_lower(uint32_t baud)
+{
+    for (size_t i = 0; i < sizeof CONN_BAUD_LADDER / sizeof CONN_BAUD_LADDER[0]; i++) {
+        if (CONN_BAUD_LADDER[i] < baud) {
+            return CONN_BAUD_LADDER[i];
+        }
+    }
+    return CHIP_ROM_BAUD;
+}
+
+const struct port_bridge *conn_adapter(const char *port_name, char *out, size_t max)
+{
+    struct port_info *list = NULL;
+    size_t count = 0;
+    struct port_error pe;
+    const struct port_bridge *bridge = NULL;
+    out[0] = '\0';
+    if (port_list(&list, &count, &pe) != PORT_OK) {
+        return NULL;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (strcmp(list[i].name, port_name) == 0 && list[i].usb) {
+            bridge = list[i].bridge;
+            snprintf(out, max, "%s %04x:%04x %s", bridge != NULL ? bridge->chip : "USB",
+                     (unsigned)list[i].vid, (unsigned)list[i].pid, list[i].serial);
+            break;
+        }
+    }
+    port_list_free(list);
+    return bridge;
+}
+
+/* The rate to ask for: the option, or for auto the bridge's known maximum; never above the
+ * limit the caller remembered for this adapter. */
+static uint32_t conn_target_baud(struct conn *c, const char *name)
+{
+    uint32_t want = c->opt.stub_baud;
+    if (want == CONN_BAUD_AUTO) {
+        char adapter[CONN_ADAPTER_MAX];
+        const struct port_bridge *bridge = port_kind(c->port) == PORT_KIND_LOCAL
+                                                   ? conn_adapter(name, adapter, sizeof adapter)
+                                                   : NULL;
+        want = bridge != NULL ? bridge->max_baud : CONN_BAUD_AUTO_UNKNOWN;
+        want = want < CONN_BAUD_AUTO_MAX ? want : CONN_BAUD_AUTO_MAX;
+    }
+    if (c->opt.baud_limit != 0 && want > c->opt.baud_limit) {
+        conn_log(c, MF_LOG_INFO, "Using %u baud: faster rates failed on this adapter before.",
+                 (unsigned)c->opt.baud_limit);
+        want = c->opt.baud_limit;
+    }
+    return want;
+}
+
+/* The link works at the port's current rate: a READ_REG comes back intact. */
+static bool conn_baud_probe(struct conn *c)
+{
+    for (unsigned i = 0; i < CONN_BAUD_PROBES; i++) {
+        struct proto_cmd cmd;
+        struct mf_error ignored;
+        proto_cmd_read_reg(&cmd, CHIP_UART_CLKDIV_REG);
+        if (conn_command(c, &cmd, CONN_BAUD_PROBE_MS, NULL, &ignored) == MF_OK) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* One switch to `rate`. MF_OK with *moved when both ends run at it; MF_OK without when the link
+ * failed there and both ends are back at the old rate (the stub reverts by itself); an error
+ * when the board no longer answers at either. */
+static int conn_try_baud(struct conn *c, uint32_t rate, bool *moved, struct mf_error *e)
 {
     struct proto_cmd cmd;
     struct port_error pe;
+    uint32_t old = c->board.baud;
+    *moved = false;
+    proto_cmd_change_baud(&cmd, rate, old);
+    int rc = conn_command(c, &cmd, 0, NULL, e);
+    if (rc == MF_ERR_PORT_GONE || rc == MF_ERR_CANCELLED) {
+        return rc;
+    }
+    if (rc == MF_OK && port_set_baud(c->port, rate, &pe) == PORT_OK) {
+        (void)conn_drain(c, CONN_BAUD_SETTLE_MS, NULL);
+        if (conn_baud_probe(c)) {
+            *moved = true;
+            return MF_OK;
+        }
+        (void)port_set_baud(c->port, old, &pe);
+    }
+    /* Wait out the stub's probation: it returns to the old rate and says OHAI there. */
+    (void)conn_drain(c, CONN_BAUD_REVERT_MS, NULL);
+    if (conn_baud_probe(c)) {
+        mf_err_clear(e);
+        return MF_OK;
+    }
+    mf_err_set_command(e, PROTO_OP_CHANGE_BAUDRATE, proto_op_name(PROTO_OP_CHANGE_BAUDRATE));
+    return mf_err_set(e, MF_ERR_NO_SYNC,
+                      "The board stopped answering after a switch to %u baud, at that rate and "
+                      "at %u. Unplug the board, plug it in again and retry with a lower --baud.",
+                      (unsigned)rate, (unsigned)old);
+}
+
+int conn_change_baud(struct conn *c, uint32_t baud, struct mf_error *e)
+{
+    int rc = MF_OK;
+    if ((port_caps(c->port) & PORT_CAP_BAUD) == 0 || c->board.loader != PROTO_LOADER_STUB) {
+        return MF_OK; /* the ROM cannot change its rate; a socket has none */
+    }
+    while (rc == MF_OK && baud != c->board.baud) {
+        bool moved = false;
+        rc = conn_try_baud(c, baud, &moved, e);
+        if (rc == MF_OK && moved) {
+            c->board.baud = baud;
+            conn_log(c, MF_LOG_INFO, "Changed baud rate to %u", (unsigned)baud);
+        } else if (rc == MF_OK) {
+            uint32_t lower = conn_baud_lower(baud);
+            c->board.stepped_down = true;
+            conn_log(c, MF_LOG_WARN, "%u baud does not work on this link: trying %u.",
+                     (unsigned)baud, (unsigned)lower);
+            baud = lower > c->board.baud ? lower : c->board.baud;
+        }
+    }
+    return rc;
+}
+
+/* Tells the stub the flash size, then moves to the fastest rate that works (§8.7). */
+static int conn_stub_setup(struct conn *c, const char *name, struct mf_error *e)
+{
+    struct proto_cmd cmd;
     int rc = MF_OK;
     if (c->board.flash_size != 0) {
         proto_cmd_spi_set_params(&cmd, c->board.flash_size);
         rc = conn_command(c, &cmd, 0, NULL, e);
     }
-    if (rc == MF_OK && c->opt.stub_baud != 0 && c->opt.stub_baud != c->opt.baud &&
-        (port_caps(c->port) & PORT_CAP_BAUD) != 0) {
-        proto_cmd_change_baud(&cmd, c->opt.stub_baud, c->opt.baud);
-        rc = conn_command(c, &cmd, 0, NULL, e);
-        if (rc == MF_OK) {
-            int prc = port_set_baud(c->port, c->opt.stub_baud, &pe);
-            rc = prc == PORT_OK ? conn_drain(c, CONN_BAUD_SETTLE_MS, e)
-                                : conn_port_fail(e, prc, &pe);
-        }
-        if (rc == MF_OK) {
-            conn_log(c, MF_LOG_INFO, "Changed baud rate to %u", (unsigned)c->opt.stub_baud);
-        }
+    if (rc == MF_OK && c->opt.stub_baud != 0) {
+        rc = conn_change_baud(c, conn_target_baud(c, name), e);
     }
     return rc;
 }
@@ -634,7 +762,7 @@ static int conn_connect(struct conn *c, const char *name, struct mf_error *e)
         }
     }
     if (rc == MF_OK && c->board.loader == PROTO_LOADER_STUB) {
-        rc = conn_stub_setup(c, e);
+        rc = conn_stub_setup(c, name, e);
     }
     return rc;
 }
@@ -654,6 +782,7 @@ int conn_open(const char *port_name, const struct conn_options *o, const struct 
         c->hooks = *hooks;
     }
     c->board.loader = PROTO_LOADER_ROM;
+    c->board.baud = o->baud;
     slip_decoder_init(&c->dec, c->frame, sizeof c->frame);
     rc = conn_open_port(c, port_name, e);
     if (rc == MF_OK) {

@@ -122,9 +122,22 @@ struct conn_options {
                                 user holds FLASH and taps RESET; 0 = do not wait [0] */
     bool windows;            /* Windows reset rules: classic only, DTR re-written [_WIN32] */
     bool trace;              /* log every frame at MF_LOG_TRACE */
-    bool use_stub;           /* upload and start our flasher stub after sync [false] */
-    uint32_t stub_baud;      /* with the stub: switch to this rate; 0 = stay at `baud` [0] */
+    bool use_stub;           /* upload and start our flasher stub after sync [true] */
+    uint32_t stub_baud;      /* with the stub: switch to this rate; 0 = stay at `baud`;
+                                CONN_BAUD_AUTO = the fastest the adapter is known to make
+                                [CONN_BAUD_AUTO] */
+    uint32_t baud_limit;     /* never try a rate above this (what worked last time on this
+                                adapter); 0 = no limit [0] */
 };
+
+#define CONN_BAUD_AUTO UINT32_MAX
+/* Auto: the rate for an adapter the bridge table does not know (a socket, a pty, a hub). */
+#define CONN_BAUD_AUTO_UNKNOWN 460800u
+/* Auto: the fastest rate tried even when the bridge makes more (PERFORMANCE.md). */
+#define CONN_BAUD_AUTO_MAX 2000000u
+
+/* The next lower rate to step down to from `baud` (CHIP_ROM_BAUD when none is lower). */
+uint32_t conn_baud_lower(uint32_t baud);
 
 void conn_options_default(struct conn_options *o);
 
@@ -142,7 +155,15 @@ struct conn_board {
     uint32_t flash_size; /* bytes from the JEDEC ID (ESP8285: embedded size), 0 = unknown */
     char boot_text[128]; /* the ROM's boot line seen during the reset ("ets Jan  8 2013,rst
                             cause:2, boot mode:(1,6)"), "" when none */
+    uint32_t baud;       /* the rate both ends use now */
+    bool stepped_down;   /* a faster rate was tried and failed on this link */
 };
+
+#define CONN_ADAPTER_MAX 160u
+
+/* The USB bridge behind a local port, from the port list: its table entry (NULL when not known)
+ * and in `out` "CH340 1a86:7523 SERIAL" ("" when the port is not a USB device). */
+const struct port_bridge *conn_adapter(const char *port_name, char *out, size_t max);
 
 struct conn; /* opaque */
 
@@ -204,6 +225,11 @@ int conn_write_raw(struct conn *c, const uint8_t *data, size_t len, struct mf_er
 
 /* Drives the lines through a sequence of steps (CONN_STEP_WAIT reads and logs what arrives). */
 int conn_run_steps(struct conn *c, const struct conn_step *steps, size_t n, struct mf_error *e);
+
+/* With the stub: moves both ends to `baud`, and when the link fails there, steps down to each
+ * lower rate in turn (the stub returns to the old rate by itself when no valid command comes,
+ * §8.7 and stub/README.md). Sets conn_board()->baud and ->stepped_down. */
+int conn_change_baud(struct conn *c, uint32_t baud, struct mf_error *e);
 
 /* Reports progress through the hooks. */
 void conn_progress(const struct conn *c, const struct mf_progress *p);

@@ -15,6 +15,10 @@
 #define FLASHER_EST_CHIP_ERASE_MS_PER_MB 2500u /* 10 s for 4 MB (PERFORMANCE.md) */
 #define FLASHER_EST_ROM_WRITE_BPS        10000u
 #define FLASHER_EST_ROM_READ_BPS         700u
+#define FLASHER_EST_STUB_BAUD_PER_BPS    7u /* image bytes/s ≈ baud / 7 (8N1, zlib ~0.66) */
+#define FLASHER_EST_STUB_MD5_BPS         2000000u
+#define FLASHER_EST_BG_ERASE_MS          500u /* what is left of the erase when the data is in */
+#define FLASHER_ERASE_BG_MAX             8u   /* regions the stub's background queue holds */
 
 /* ---- Progress ---- */
 
@@ -160,6 +164,7 @@ struct flasher_piece {
     const struct flasher_file *file;
     uint8_t *data; /* owned */
     size_t size;
+    bool in_flash; /* the flash holds it already (checked by MD5): nothing to write */
 };
 
 static int flasher_by_offset(const void *a, const void *b)
@@ -176,10 +181,13 @@ static void flasher_pieces_free(struct flasher_piece *p, size_t n)
     free(p);
 }
 
-/* Copies, patches the header at 0x0 and sorts: every later step works on the pieces. */
+/* Copies, patches the header at 0x0 and sorts: every later step works on the pieces. With `pad`
+ * each piece grows with 0xFF to its last sector's end (erase-all: that tail must end blank, and
+ * the MD5 then covers it). */
 static int flasher_prepare(struct conn *c, const struct flasher_file *files, size_t n,
-                           const struct image_flash_params *params, struct flasher_piece **out,
-                           char *patch_message, size_t patch_max, struct mf_error *e)
+                           const struct image_flash_params *params, bool pad,
+                           struct flasher_piece **out, char *patch_message, size_t patch_max,
+                           struct mf_error *e)
 {
     const struct conn_board *b = conn_board(c);
     const struct image_board board = {b->chip.esp8285, b->flash_size};
@@ -189,17 +197,20 @@ static int flasher_prepare(struct conn *c, const struct flasher_file *files, siz
         struct image_info info;
         struct image_patch patch;
         p[i].file = &files[i];
-        p[i].size = files[i].size;
-        p[i].data = malloc(files[i].size > 0 ? files[i].size : 1);
+        p[i].size = pad ? (size_t)chip_num_blocks((uint32_t)files[i].size, CHIP_SECTOR_SIZE) *
+                                    CHIP_SECTOR_SIZE
+                        : files[i].size;
+        p[i].data = malloc(p[i].size > 0 ? p[i].size : 1);
         if (p[i].data == NULL) {
             rc = mf_err_set(e, MF_ERR_NO_MEMORY, "Out of memory for %s.", files[i].name);
             break;
         }
         memcpy(p[i].data, files[i].data, files[i].size);
+        memset(p[i].data + files[i].size, 0xFF, p[i].size - files[i].size);
         /* Files were checked already; one that is not an image (forced) is written as is. */
-        if (params != NULL && image_inspect(p[i].data, p[i].size, &info, NULL) == MF_OK) {
-            rc = image_patch_header(p[i].data, p[i].size, files[i].offset, &info, params, &board,
-                                    &patch, e);
+        if (params != NULL && image_inspect(p[i].data, files[i].size, &info, NULL) == MF_OK) {
+            rc = image_patch_header(p[i].data, files[i].size, files[i].offset, &info, params,
+                                    &board, &patch, e);
             if (rc == MF_OK && patch.message[0] != '\0') {
                 conn_log(c, MF_LOG_INFO, "%s", patch.message);
                 if (patch_message != NULL && patch.applied) {
@@ -292,24 +303,66 @@ static uint32_t flasher_share(uint64_t part_ms, uint64_t total_ms)
     return total_ms > 0 ? (uint32_t)(part_ms * FLASHER_PERMILLE / total_ms) : 0;
 }
 
+/* Erasing everything needs the flash's size. */
+static int flasher_need_size(const struct conn *c, struct mf_error *e)
+{
+    if (conn_board(c)->flash_size != 0) {
+        return MF_OK;
+    }
+    return mf_err_set(e, MF_ERR_FLASH_NOT_FOUND,
+                      "The flash chip did not report its size, so the whole flash cannot be "
+                      "erased. Check the board's power supply and retry; erase_region can still "
+                      "erase a given range.");
+}
+
 /* Erases the whole flash as one stage of a job's bar. */
 static int flasher_erase_all(struct conn *c, uint32_t base, uint32_t span, struct mf_error *e)
 {
     struct flasher_meter m;
     uint32_t size = conn_board(c)->flash_size;
-    if (size == 0) {
-        return mf_err_set(e, MF_ERR_FLASH_NOT_FOUND,
-                          "The flash chip did not report its size, so the whole flash cannot be "
-                          "erased. Check the board's power supply and retry; erase_region can "
-                          "still erase a given range.");
+    int rc = flasher_need_size(c, e);
+    if (rc != MF_OK) {
+        return rc;
     }
     conn_log(c, MF_LOG_INFO, "Erasing flash (this may take a while)...");
     flasher_meter_start(&m, c, MF_STAGE_ERASE, size, base, span, "Erasing the whole flash");
-    int rc = flasher_on_stub(c) ? flasher_stub_erase(c, 0, size, true, e)
-                                : flasher_rom_erase(c, 0, size, &m, e);
+    rc = flasher_on_stub(c) ? flasher_stub_erase(c, 0, size, true, e)
+                            : flasher_rom_erase(c, 0, size, &m, e);
     if (rc == MF_OK) {
         conn_log(c, MF_LOG_INFO, "Chip erase completed successfully in %.1fs",
                  (double)(port_clock_ms() - m.start_ms) / 1000.0);
+    }
+    return rc;
+}
+
+/* Erase-all on the stub: the sectors outside the pieces go to the stub's background queue, erased
+ * (when not blank) while it waits for the data, and checked blank afterwards. Regions beyond the
+ * queue's room, or for a stub without the queue, are erased now. *queued = bytes queued. */
+static int flasher_erase_outside(struct conn *c, const struct flasher_piece *p, size_t n,
+                                 uint32_t *queued, struct mf_error *e)
+{
+    uint32_t flash = conn_board(c)->flash_size;
+    uint32_t at = 0;
+    unsigned regions = 0;
+    bool background = true;
+    int rc = MF_OK;
+    *queued = 0;
+    for (size_t i = 0; i <= n && rc == MF_OK; i++) {
+        uint32_t end = i < n ? p[i].file->offset : flash;
+        if (end > at && background && regions < FLASHER_ERASE_BG_MAX) {
+            rc = flasher_stub_erase_bg(c, at, end - at, e);
+            if (rc == MF_OK) {
+                regions++;
+                *queued += end - at;
+            } else if (rc == MF_ERR_UNSUPPORTED) {
+                background = false;
+                mf_err_clear(e);
+                rc = flasher_stub_erase(c, at, end - at, false, e);
+            }
+        } else if (end > at) {
+            rc = flasher_stub_erase(c, at, end - at, false, e);
+        }
+        at = i < n ? p[i].file->offset + (uint32_t)p[i].size : flash;
     }
     return rc;
 }
@@ -319,57 +372,86 @@ int flasher_write(struct conn *c, const struct flasher_file *files, size_t n,
                   struct mf_error *e)
 {
     const struct conn_board *b = conn_board(c);
+    bool stub = flasher_on_stub(c);
     struct flasher_piece *p = NULL;
     struct flasher_meter m;
     uint64_t start = port_clock_ms(), bytes = 0;
-    uint64_t erase_ms = 0, write_ms = 0, verify_ms = 0;
-    uint32_t base = 0;
+    uint32_t base = 0, queued = 0;
     int rc;
 
     memset(res, 0, sizeof *res);
     rc = flasher_check_files(files, n, b->flash_size, o->force, NULL, e);
+    if (rc == MF_OK && o->erase_all) {
+        rc = flasher_need_size(c, e);
+    }
     if (rc == MF_OK) {
-        rc = flasher_prepare(c, files, n, &o->params, &p, res->patch_message,
+        rc = flasher_prepare(c, files, n, &o->params, stub && o->erase_all, &p, res->patch_message,
                              sizeof res->patch_message, e);
     }
+    /* A piece the flash holds already costs one MD5 instead of a transfer. */
     for (size_t i = 0; i < n && rc == MF_OK; i++) {
-        bytes += p[i].size;
+        if (stub) {
+            rc = flasher_stub_same(c, p[i].file->offset, p[i].data, p[i].size, &p[i].in_flash, e);
+        }
+        bytes += p[i].in_flash ? 0 : p[i].size;
     }
     /* The job's bar is split by how long each stage is expected to take. */
-    erase_ms = o->erase_all
-                       ? (uint64_t)b->flash_size / (1u << 20) * FLASHER_EST_CHIP_ERASE_MS_PER_MB
-                       : 0;
-    write_ms = bytes * 1000u / FLASHER_EST_ROM_WRITE_BPS;
-    verify_ms = o->verify ? bytes * 1000u / FLASHER_EST_ROM_READ_BPS : 0;
+    uint64_t write_bps = stub ? b->baud / FLASHER_EST_STUB_BAUD_PER_BPS : FLASHER_EST_ROM_WRITE_BPS;
+    uint64_t erase_ms =
+            !o->erase_all ? 0
+            : stub        ? FLASHER_EST_BG_ERASE_MS
+                          : (uint64_t)b->flash_size / (1u << 20) * FLASHER_EST_CHIP_ERASE_MS_PER_MB;
+    uint64_t write_ms = bytes * 1000u / (write_bps > 0 ? write_bps : 1);
+    uint64_t verify_ms = stub        ? bytes * 1000u / FLASHER_EST_STUB_MD5_BPS
+                         : o->verify ? bytes * 1000u / FLASHER_EST_ROM_READ_BPS
+                                     : 0;
     uint64_t all_ms = erase_ms + write_ms + verify_ms;
 
-    if (rc == MF_OK && o->erase_all) {
+    if (rc == MF_OK && o->erase_all && stub) {
+        rc = flasher_erase_outside(c, p, n, &queued, e);
+    } else if (rc == MF_OK && o->erase_all) {
         rc = flasher_erase_all(c, base, flasher_share(erase_ms, all_ms), e);
         base += flasher_share(erase_ms, all_ms);
     }
     for (size_t i = 0; i < n && rc == MF_OK; i++) {
         const struct flasher_file *f = p[i].file;
-        size_t size = p[i].size;
+        if (p[i].in_flash) {
+            conn_log(c, MF_LOG_INFO, "%s at 0x%08X is in the flash already: not written again.",
+                     f->name, (unsigned)f->offset);
+            continue;
+        }
         rc = flasher_rom_keep_next(c, p, i, n, o->erase_all, e);
         if (rc != MF_OK) {
             break;
         }
+        size_t size = p[i].size;
         uint32_t span = flasher_share(write_ms * size / (bytes > 0 ? bytes : 1), all_ms);
-        flasher_meter_start(&m, c, MF_STAGE_WRITE, p[i].size, base, span, "Writing %s at 0x%08X",
+        flasher_meter_start(&m, c, MF_STAGE_WRITE, size, base, span, "Writing %s at 0x%08X",
                             f->name, (unsigned)f->offset);
-        rc = flasher_on_stub(c) ? flasher_stub_write(c, f->offset, p[i].data, p[i].size, &m, e)
-                                : flasher_rom_write(c, f->offset, p[i].data, p[i].size, &m, e);
+        rc = stub ? flasher_stub_write(c, f->offset, p[i].data, size, &m, e)
+                  : flasher_rom_write(c, f->offset, p[i].data, size, &m, e);
         if (rc == MF_OK) {
-            double s = (double)(port_clock_ms() - m.start_ms) / 1000.0;
+            double sec = (double)(port_clock_ms() - m.start_ms) / 1000.0;
             conn_log(c, MF_LOG_INFO, "Wrote %zu bytes at 0x%08X in %.1f seconds (%.1f kbit/s)...",
-                     size, (unsigned)f->offset, s, s > 0 ? (double)size * 8.0 / s / 1000.0 : 0.0);
-            res->bytes += p[i].size;
+                     size, (unsigned)f->offset, sec,
+                     sec > 0 ? (double)size * 8.0 / sec / 1000.0 : 0.0);
+            res->bytes += size;
         }
         base += span;
     }
+    if (rc == MF_OK && queued > 0) {
+        flasher_meter_start(&m, c, MF_STAGE_ERASE, queued, base, flasher_share(erase_ms, all_ms),
+                            "Erasing the rest of the flash");
+        rc = flasher_stub_erase_bg_wait(c, queued, e);
+        flasher_meter_update(&m, rc == MF_OK ? queued : 0);
+        base += flasher_share(erase_ms, all_ms);
+    }
     /* The stub's MD5 costs a fraction of a second: every write is verified then. */
-    bool verify = o->verify || flasher_on_stub(c);
+    bool verify = o->verify || stub;
     for (size_t i = 0; i < n && rc == MF_OK && verify; i++) {
+        if (p[i].in_flash) {
+            continue; /* its MD5 matched a moment ago */
+        }
         uint32_t span = flasher_share(verify_ms * p[i].size / (bytes > 0 ? bytes : 1), all_ms);
         flasher_meter_start(&m, c, MF_STAGE_VERIFY, p[i].size, base, span, "Verifying %s",
                             p[i].file->name);
@@ -451,7 +533,7 @@ int flasher_verify(struct conn *c, const struct flasher_file *files, size_t n,
     struct flasher_meter m;
     uint64_t bytes = 0;
     uint32_t base = 0;
-    int rc = flasher_prepare(c, files, n, params, &p, NULL, 0, e);
+    int rc = flasher_prepare(c, files, n, params, false, &p, NULL, 0, e);
     for (size_t i = 0; i < n && rc == MF_OK; i++) {
         bytes += p[i].size;
     }

@@ -60,6 +60,15 @@ int flasher_stub_md5(struct conn *c, uint32_t offset, uint32_t size, uint8_t dig
 /* The flash's MD5 against the data's: MF_ERR_VERIFY naming both when they differ. */
 int flasher_stub_check(struct conn *c, uint32_t offset, const uint8_t *data, size_t size,
                        const char *name, struct mf_error *e);
+/* *same = the flash already holds exactly data at offset (SPI_FLASH_MD5 of one sector, then of
+ * the whole when that matched). */
+int flasher_stub_same(struct conn *c, uint32_t offset, const uint8_t *data, size_t size, bool *same,
+                      struct mf_error *e);
+/* ERASE_BG: queue a region the stub erases while it waits for data (ours, stub/README.md). */
+int flasher_stub_erase_bg(struct conn *c, uint32_t offset, uint32_t size, struct mf_error *e);
+/* ERASE_BG_WAIT: returns once the queue is done; MF_ERR_DEVICE naming the first sector that did
+ * not end blank. `size` = the bytes queued (for the timeout). */
+int flasher_stub_erase_bg_wait(struct conn *c, uint32_t size, struct mf_error *e);
 /* ERASE_FLASH (whole) or ERASE_REGION. */
 int flasher_stub_erase(struct conn *c, uint32_t offset, uint32_t size, bool whole,
                        struct mf_error *e);

@@ -13,6 +13,9 @@
 #define FLASHER_READ_IN_FLIGHT 64u     /* packets the stub may send ahead of our acks */
 #define FLASHER_MD5_FRAME_SIZE 16u     /* READ_FLASH ends with the raw MD5 */
 #define FLASHER_ACK_MAX        SLIP_ENCODED_MAX(4)
+/* Stub status codes that mean a damaged frame (§2.4). */
+#define STUB_CODE_BAD_DATA_LEN 0xC0u
+#define STUB_CODE_CHECKSUM     0xC1u
 
 int flasher_stub_md5(struct conn *c, uint32_t offset, uint32_t size,
                      uint8_t digest[MD5_DIGEST_SIZE], struct mf_error *e)
@@ -51,12 +54,50 @@ int flasher_stub_check(struct conn *c, uint32_t offset, const uint8_t *data, siz
     return rc;
 }
 
+/* A failure the link may have caused (a lost or damaged frame), worth sending again. */
+static bool flasher_link_error(int rc, const struct mf_error *e)
+{
+    return rc == MF_ERR_TIMEOUT || rc == MF_ERR_PROTOCOL ||
+           (rc == MF_ERR_DEVICE && e->has_status &&
+            (e->error_code == STUB_CODE_BAD_DATA_LEN || e->error_code == STUB_CODE_CHECKSUM));
+}
+
+/* Sends one data block until the stub takes it: FLASHER_BLOCK_ATTEMPTS tries at each rate, and
+ * a step down to the next lower rate when a faster one keeps failing (a repeat of a block the
+ * stub took already is answered OK, §2.4). */
+static int flasher_stub_block(struct conn *c, const struct proto_cmd *cmd, uint32_t timeout_ms,
+                              struct mf_error *e)
+{
+    for (;;) {
+        int rc = MF_OK;
+        for (unsigned i = 0; i < FLASHER_BLOCK_ATTEMPTS; i++) {
+            rc = conn_command(c, cmd, timeout_ms, NULL, e);
+            if (rc == MF_OK || !flasher_link_error(rc, e)) {
+                return rc;
+            }
+            conn_log(c, MF_LOG_DEBUG, "%s Sending the block again.", e->message);
+        }
+        uint32_t baud = conn_board(c)->baud;
+        if (baud <= CHIP_ROM_BAUD) {
+            return rc;
+        }
+        conn_log(c, MF_LOG_WARN, "Too many transfer errors at %u baud: slowing down.",
+                 (unsigned)baud);
+        rc = conn_change_baud(c, conn_baud_lower(baud), e);
+        if (rc != MF_OK) {
+            return rc;
+        }
+    }
+}
+
 int flasher_stub_write(struct conn *c, uint32_t offset, const uint8_t *data, size_t size,
                        struct flasher_meter *m, struct mf_error *e)
 {
     struct proto_cmd cmd;
+    struct mf_error local;
     uint8_t *z = NULL;
     size_t zlen = 0;
+    e = e != NULL ? e : &local;
     int rc = deflate_buffer(data, size, &z, &zlen, e);
     uint32_t blocks = chip_num_blocks((uint32_t)zlen, CHIP_FLASH_BLOCK_STUB);
     if (rc == MF_OK) {
@@ -73,9 +114,9 @@ int flasher_stub_write(struct conn *c, uint32_t offset, const uint8_t *data, siz
             break;
         }
         proto_cmd_data(&cmd, PROTO_OP_FLASH_DEFL_DATA, seq, z + at, n);
-        rc = conn_command(c, &cmd,
-                          proto_timeout_ms(PROTO_OP_FLASH_DEFL_DATA, PROTO_LOADER_STUB, previous),
-                          NULL, e);
+        rc = flasher_stub_block(
+                c, &cmd, proto_timeout_ms(PROTO_OP_FLASH_DEFL_DATA, PROTO_LOADER_STUB, previous),
+                e);
         previous = (uint32_t)((uint64_t)n * size / (zlen > 0 ? zlen : 1));
         if (rc == MF_OK) {
             flasher_meter_update(m, (uint64_t)(at + n) * size / (zlen > 0 ? zlen : 1));
@@ -91,6 +132,47 @@ int flasher_stub_write(struct conn *c, uint32_t offset, const uint8_t *data, siz
         mf_err_prepend(e, "Writing at 0x%08X: ", (unsigned)offset);
     }
     free(z);
+    return rc;
+}
+
+int flasher_stub_same(struct conn *c, uint32_t offset, const uint8_t *data, size_t size, bool *same,
+                      struct mf_error *e)
+{
+    uint8_t want[MD5_DIGEST_SIZE], got[MD5_DIGEST_SIZE];
+    /* One sector first: a different image almost always differs there, and costs ~1 ms. */
+    size_t probe = size < CHIP_SECTOR_SIZE ? size : CHIP_SECTOR_SIZE;
+    int rc = flasher_stub_md5(c, offset, (uint32_t)probe, got, e);
+    *same = false;
+    if (rc == MF_OK) {
+        md5_buffer(data, probe, want);
+        *same = memcmp(want, got, sizeof want) == 0;
+    }
+    if (rc == MF_OK && *same && probe < size) {
+        rc = flasher_stub_md5(c, offset, (uint32_t)size, got, e);
+        md5_buffer(data, size, want);
+        *same = rc == MF_OK && memcmp(want, got, sizeof want) == 0;
+    }
+    return rc;
+}
+
+int flasher_stub_erase_bg(struct conn *c, uint32_t offset, uint32_t size, struct mf_error *e)
+{
+    struct proto_cmd cmd;
+    proto_cmd_erase_bg(&cmd, offset, size);
+    return conn_command(c, &cmd, 0, NULL, e);
+}
+
+int flasher_stub_erase_bg_wait(struct conn *c, uint32_t size, struct mf_error *e)
+{
+    struct proto_cmd cmd;
+    struct proto_response r;
+    proto_cmd_erase_bg_wait(&cmd);
+    int rc = conn_command(c, &cmd,
+                          proto_timeout_ms(PROTO_OP_ERASE_BG_WAIT, PROTO_LOADER_STUB, size), &r, e);
+    if (rc == MF_ERR_DEVICE) {
+        mf_err_prepend(e, "Erasing the rest of the flash: the sector at 0x%08X is not blank. ",
+                       (unsigned)r.value);
+    }
     return rc;
 }
 

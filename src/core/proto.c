@@ -34,6 +34,8 @@ static const struct proto_op_info PROTO_OPS[] = {
         {PROTO_OP_READ_FLASH, "READ_FLASH", PROTO_OPF_STUB, 0},
         {PROTO_OP_RUN_USER_CODE, "RUN_USER_CODE", PROTO_OPF_STUB | PROTO_OPF_NO_REPLY, 0},
         {PROTO_OP_FLASH_ENCRYPT_DATA, "FLASH_ENCRYPT_DATA", 0, 0},
+        {PROTO_OP_ERASE_BG, "ERASE_BG", PROTO_OPF_STUB, 0},
+        {PROTO_OP_ERASE_BG_WAIT, "ERASE_BG_WAIT", PROTO_OPF_STUB, 0},
 };
 
 /* A status code, what it means (reads after "the board reported") and what to do. */
@@ -90,6 +92,12 @@ static const struct proto_code_text PROTO_STUB_CODES[] = {
         {0xC9, "too much data", NULL},
         {0xCA, "a NAND program failure", NULL},
         {0xCB, "a NAND erase failure", NULL},
+        {0x32, "an erase offset that is not a multiple of 4 KiB", NULL},
+        {0x33, "an erase size that is not a multiple of 4 KiB", NULL},
+        {0x35, "that the flash did not erase (a sector still holds data after its erase)",
+         PROTO_HINT_FLASH},
+        {0x36, "that its background erase queue is full", NULL},
+        {0x63, "a flash read failure while computing an MD5", PROTO_HINT_FLASH},
         {0xFF, "an unimplemented command", NULL},
 };
 
@@ -128,6 +136,7 @@ static const struct proto_timeout PROTO_TIMEOUTS[] = {
         {PROTO_OP_SPI_FLASH_MD5, PROTO_WHO_ANY, PROTO_TO_PER_MB, PROTO_TIMEOUT_MD5_PER_MB},
         {PROTO_OP_ERASE_FLASH, PROTO_WHO_ANY, PROTO_TO_FIXED, PROTO_TIMEOUT_CHIP_ERASE_MS},
         {PROTO_OP_ERASE_REGION, PROTO_WHO_ANY, PROTO_TO_PER_MB, PROTO_TIMEOUT_ERASE_PER_MB},
+        {PROTO_OP_ERASE_BG_WAIT, PROTO_WHO_ANY, PROTO_TO_PER_MB, PROTO_TIMEOUT_ERASE_PER_MB},
         /* The ROM jumps and may cut its reply short; errors are ignored (§2.1 note c). */
         {PROTO_OP_MEM_END, PROTO_WHO_ROM, PROTO_TO_FIXED, PROTO_TIMEOUT_MEM_END_ROM_MS},
         {PROTO_OP_RUN_USER_CODE, PROTO_WHO_ANY, PROTO_TO_FIXED, 0},
@@ -312,6 +321,17 @@ void proto_cmd_erase_region(struct proto_cmd *c, uint32_t offset, uint32_t size)
 {
     const uint32_t words[2] = {offset, size};
     proto_cmd_words(c, PROTO_OP_ERASE_REGION, words, 2);
+}
+
+void proto_cmd_erase_bg(struct proto_cmd *c, uint32_t offset, uint32_t size)
+{
+    const uint32_t words[2] = {offset, size};
+    proto_cmd_words(c, PROTO_OP_ERASE_BG, words, 2);
+}
+
+void proto_cmd_erase_bg_wait(struct proto_cmd *c)
+{
+    proto_cmd_init(c, PROTO_OP_ERASE_BG_WAIT);
 }
 
 void proto_cmd_read_flash(struct proto_cmd *c, uint32_t offset, uint32_t len, uint32_t packet_size,

@@ -37,6 +37,9 @@ enum proto_op {
     PROTO_OP_READ_FLASH = 0xD2,
     PROTO_OP_RUN_USER_CODE = 0xD3,
     PROTO_OP_FLASH_ENCRYPT_DATA = 0xD4,
+    /* MicroFlash's own stub only (stub/README.md, "Protocol extensions"). */
+    PROTO_OP_ERASE_BG = 0xE8,      /* queue a region to erase while the stub is idle */
+    PROTO_OP_ERASE_BG_WAIT = 0xE9, /* answers once the queue is done, with its status */
 };
 
 /* Who answers: the ESP8266 mask ROM or a flasher stub (legacy, new, or ours: same bytes). */
@@ -135,6 +138,9 @@ void proto_cmd_change_baud(struct proto_cmd *c, uint32_t new_baud, uint32_t old_
 void proto_cmd_flash_md5(struct proto_cmd *c, uint32_t addr, uint32_t size);
 void proto_cmd_erase_flash(struct proto_cmd *c);
 void proto_cmd_erase_region(struct proto_cmd *c, uint32_t offset, uint32_t size);
+/* ERASE_BG(offset, size) and ERASE_BG_WAIT (ours). */
+void proto_cmd_erase_bg(struct proto_cmd *c, uint32_t offset, uint32_t size);
+void proto_cmd_erase_bg_wait(struct proto_cmd *c);
 void proto_cmd_read_flash(struct proto_cmd *c, uint32_t offset, uint32_t len, uint32_t packet_size,
                           uint32_t max_unacked);
 void proto_cmd_run_user_code(struct proto_cmd *c);

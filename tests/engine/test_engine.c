@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The engine (conn + flasher) against esp8266-sim over vserial ptys: reset tables, what a
- * connection learns, exact erases through the ROM, two jobs at once, cancel, progress, no-sync. */
+ * connection learns, exact erases through the ROM, two jobs at once, cancel, progress, no-sync;
+ * and with the flasher stub: erase-all in the background, re-flash by MD5, baud step-down. */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <stdarg.h>
@@ -120,19 +121,27 @@ static struct mf_hooks record_hooks(struct record *r)
     return (struct mf_hooks){record_log, record_progress, &r->cancel, r};
 }
 
-static struct conn *connect_board(struct board *b, struct record *r)
+/* Connects through the boot ROM's loader or (stub) our flasher stub at `stub_baud`. */
+static struct conn *connect_with(struct board *b, struct record *r, bool stub, uint32_t stub_baud)
 {
     struct conn_options o;
     struct mf_hooks h = record_hooks(r);
     struct conn *c = NULL;
     struct mf_error e;
     conn_options_default(&o);
+    o.use_stub = stub;
+    o.stub_baud = stub_baud;
     int rc = conn_open(b->tty, &o, &h, &c, &e);
     if (rc != MF_OK) {
         fprintf(stderr, "conn_open: %s\n", e.message);
     }
     assert_int_equal(rc, MF_OK);
     return c;
+}
+
+static struct conn *connect_board(struct board *b, struct record *r)
+{
+    return connect_with(b, r, false, 0);
 }
 
 /* ---- tests ---- */
@@ -190,10 +199,13 @@ static void test_connect_learns_board(void **state)
                            "gigadevice", "--mac",      "5C:CF:7F:01:02:03",
                            NULL};
     board_start(env_of(state), &b, "learn", extra);
-    struct conn *c = connect_board(&b, &r);
+    struct conn *c = connect_with(&b, &r, true, CONN_BAUD_AUTO);
     const struct conn_board *info = conn_board(c);
     const uint8_t mac[6] = {0x5C, 0xCF, 0x7F, 0x01, 0x02, 0x03};
-    assert_int_equal(info->loader, PROTO_LOADER_ROM);
+    /* The stub runs; a pty is no known USB bridge: auto means 460800. */
+    assert_int_equal(info->loader, PROTO_LOADER_STUB);
+    assert_int_equal(info->baud, CONN_BAUD_AUTO_UNKNOWN);
+    assert_false(info->stepped_down);
     assert_true(info->chip.esp8285);
     assert_string_equal(info->chip.name, "ESP8285N16");
     assert_memory_equal(info->chip.mac, mac, 6);
@@ -357,7 +369,7 @@ static void test_cancel_between_blocks(void **state)
     static uint8_t data[0x8000];
     test_pattern(data, sizeof data, 3);
     board_start(env_of(state), &b, "cancel", NULL);
-    struct conn *c = connect_board(&b, &r);
+    struct conn *c = connect_board(&b, &r); /* ROM: 1 KiB blocks */
     r.cancel_after = 0x2000;
     const struct flasher_file f = {"big.bin", 0x40000, data, sizeof data};
     flasher_write_options_default(&o);
@@ -370,6 +382,100 @@ static void test_cancel_between_blocks(void **state)
     assert_memory_equal(flash + 0x40000, data, 0x2000);
     assert_true(flash[0x40000 + 0x2400] == 0xFF);
     free(flash);
+    board_stop(&b);
+}
+
+/* ---- with the flasher stub ---- */
+
+/* Erase-all on a used board: everything outside the image ends blank (queued in the background
+ * while the data travels), the image verified by MD5; a second write of the same image sends
+ * nothing but MD5 requests. */
+static void test_stub_erase_all_and_reflash(void **state)
+{
+    struct board b;
+    struct record r;
+    struct mf_error e;
+    struct flasher_write_options o;
+    struct flasher_write_result res;
+    static uint8_t data[0x23456];
+    const char *extra[] = {"--flash-state", "used", "--seed", "5", NULL};
+    test_pattern(data, sizeof data, 11);
+    board_start(env_of(state), &b, "eraseall", extra);
+    struct conn *c = connect_with(&b, &r, true, 921600);
+    const struct flasher_file f = {"fw.bin", 0x10000, data, sizeof data};
+    flasher_write_options_default(&o);
+    o.erase_all = true;
+    o.force = true; /* raw data, not an image */
+    assert_int_equal(flasher_write(c, &f, 1, &o, &res, &e), MF_OK);
+    assert_true(res.verified);
+    assert_non_null(strstr(r.log, "Changed baud rate to 921600"));
+    size_t len;
+    uint8_t *flash = board_flash(&b, "all", &len);
+    assert_int_equal(len, FLASH_4M);
+    for (size_t i = 0; i < len; i++) {
+        bool inside = i >= f.offset && i < f.offset + sizeof data;
+        uint8_t want = inside ? data[i - f.offset] : 0xFF;
+        if (flash[i] != want) {
+            fail_msg("byte 0x%zx is 0x%02X, expected 0x%02X", i, flash[i], want);
+        }
+    }
+    free(flash);
+    /* Once more, without erase-all: nothing to write. */
+    o.erase_all = false;
+    r.log[0] = '\0';
+    assert_int_equal(flasher_write(c, &f, 1, &o, &res, &e), MF_OK);
+    assert_true(res.verified);
+    assert_int_equal(res.bytes, 0);
+    assert_non_null(strstr(r.log, "in the flash already"));
+    conn_close(c);
+    board_stop(&b);
+}
+
+/* A stub write that is cancelled stops between 16 KiB blocks: the first block is in the flash,
+ * later ones never left. */
+static void test_stub_cancel(void **state)
+{
+    struct board b;
+    struct record r;
+    struct mf_error e;
+    struct flasher_write_options o;
+    struct flasher_write_result res;
+    static uint8_t data[0x10000];
+    test_pattern(data, sizeof data, 9); /* incompressible: four blocks */
+    board_start(env_of(state), &b, "stubcancel", NULL);
+    struct conn *c = connect_with(&b, &r, true, 0);
+    r.cancel_after = 1;
+    const struct flasher_file f = {"big.bin", 0x40000, data, sizeof data};
+    flasher_write_options_default(&o);
+    o.force = true;
+    assert_int_equal(flasher_write(c, &f, 1, &o, &res, &e), MF_ERR_CANCELLED);
+    assert_false(res.verified);
+    conn_close(c);
+    size_t len;
+    uint8_t *flash = board_flash(&b, "stubcancel", &len);
+    assert_memory_equal(flash + 0x40000, data, 0x3000);
+    assert_true(flash[0x40000 + 0x8000] == 0xFF);
+    free(flash);
+    board_stop(&b);
+}
+
+/* An adapter that cannot make 2 Mbaud (the simulator's CP2102): the switch fails, the stub
+ * returns to 115200 by itself, and the engine settles on the next rate that works. */
+static void test_stub_baud_step_down(void **state)
+{
+    struct board b;
+    struct record r;
+    const char *extra[] = {"--adapter", "cp2102", NULL};
+    board_start(env_of(state), &b, "stepdown", extra);
+    struct conn *c = connect_with(&b, &r, true, 2000000);
+    const struct conn_board *info = conn_board(c);
+    assert_true(info->stepped_down);
+    assert_int_equal(info->baud, 921600);
+    assert_non_null(strstr(r.log, "2000000 baud does not work"));
+    uint8_t back[64];
+    struct mf_error e;
+    assert_int_equal(flasher_read(c, 0, sizeof back, back, &e), MF_OK);
+    conn_close(c);
     board_stop(&b);
 }
 
@@ -414,6 +520,9 @@ int main(int argc, char **argv)
             cmocka_unit_test_prestate(test_two_jobs_at_once, &env),
             cmocka_unit_test_prestate(test_cancel_between_blocks, &env),
             cmocka_unit_test_prestate(test_no_sync, &env),
+            cmocka_unit_test_prestate(test_stub_erase_all_and_reflash, &env),
+            cmocka_unit_test_prestate(test_stub_cancel, &env),
+            cmocka_unit_test_prestate(test_stub_baud_step_down, &env),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     rmdir(env.dir);

@@ -422,7 +422,7 @@ static void test_op_table(void **state)
     (void)state;
     size_t n = 0;
     const struct proto_op_info *t = proto_op_table(&n);
-    assert_int_equal(n, 23);
+    assert_int_equal(n, 25); /* 23 of esptool's, our ERASE_BG and ERASE_BG_WAIT */
     for (size_t i = 0; i < n; i++) {
         assert_ptr_equal(proto_op_info(t[i].op), &t[i]);
         assert_string_equal(proto_op_name(t[i].op), t[i].name);
@@ -438,6 +438,8 @@ static void test_op_table(void **state)
     assert_true(proto_op_supported(PROTO_OP_MEM_DATA, PROTO_LOADER_ROM));
     assert_false(proto_op_supported(PROTO_OP_FLASH_DEFL_BEGIN, PROTO_LOADER_ROM));
     assert_false(proto_op_supported(PROTO_OP_CHANGE_BAUDRATE, PROTO_LOADER_ROM));
+    assert_false(proto_op_supported(PROTO_OP_ERASE_BG, PROTO_LOADER_ROM));
+    assert_true(proto_op_supported(PROTO_OP_ERASE_BG_WAIT, PROTO_LOADER_STUB));
     assert_false(proto_op_supported(PROTO_OP_SPI_FLASH_MD5, PROTO_LOADER_ROM));
     assert_false(proto_op_supported(PROTO_OP_ERASE_FLASH, PROTO_LOADER_ROM));
     assert_true(proto_op_supported(PROTO_OP_ERASE_FLASH, PROTO_LOADER_STUB));
