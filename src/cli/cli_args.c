@@ -21,45 +21,45 @@
 #define CLI_GLOBAL      0u
 
 static const struct cli_command CLI_COMMANDS[] = {
-        {CLI_CMD_CHIP_ID, "chip_id", CLI_POS_NONE, "", true, "Print the chip ID",
+        {CLI_CMD_CHIP_ID, "chip_id", CLI_POS_NONE, "", CLI_BOARD_LOADER, "Print the chip ID",
          "Connects and prints the chip ID (the SDK's system_get_chip_id()), e.g.\n"
          "'Chip ID: 0x00123456'.\n"},
-        {CLI_CMD_READ_MAC, "read_mac", CLI_POS_NONE, "", true, "Print the MAC address",
+        {CLI_CMD_READ_MAC, "read_mac", CLI_POS_NONE, "", CLI_BOARD_LOADER, "Print the MAC address",
          "Connects and prints the Wi-Fi MAC address, e.g. 'MAC: 18:fe:34:12:34:56'.\n"},
-        {CLI_CMD_FLASH_ID, "flash_id", CLI_POS_NONE, "", true,
+        {CLI_CMD_FLASH_ID, "flash_id", CLI_POS_NONE, "", CLI_BOARD_LOADER,
          "Print the flash chip's maker, device and size",
          "Connects and prints the SPI flash chip's JEDEC maker and device codes and the\n"
          "flash size they mean ('Manufacturer: ef', 'Device: 4016', 'Detected flash size: "
          "4MB').\n"},
-        {CLI_CMD_WRITE_FLASH, "write_flash", CLI_POS_PAIRS, "ADDR FILE [ADDR FILE ...]", true,
-         "Write files to the flash",
+        {CLI_CMD_WRITE_FLASH, "write_flash", CLI_POS_PAIRS, "ADDR FILE [ADDR FILE ...]",
+         CLI_BOARD_STUB, "Write files to the flash",
          "Writes each FILE at flash address ADDR (decimal or 0x hex, a multiple of 4096).\n"
          "Every file is read and checked before the port is opened: a file that must not be\n"
          "flashed (a web page, an ESP32 image, a damaged MicroPython image, an overlap)\n"
          "is refused with exit code 3 and the board is not touched.\n"
          "Example: mflash -p COM5 write_flash --erase-all --flash_size detect 0 firmware.bin\n"},
-        {CLI_CMD_ERASE_FLASH, "erase_flash", CLI_POS_NONE, "", true, "Erase the whole flash",
-         "Erases the whole flash chip (every byte becomes 0xFF).\n"},
-        {CLI_CMD_ERASE_REGION, "erase_region", CLI_POS_ADDR_SIZE, "ADDR SIZE", true,
+        {CLI_CMD_ERASE_FLASH, "erase_flash", CLI_POS_NONE, "", CLI_BOARD_STUB,
+         "Erase the whole flash", "Erases the whole flash chip (every byte becomes 0xFF).\n"},
+        {CLI_CMD_ERASE_REGION, "erase_region", CLI_POS_ADDR_SIZE, "ADDR SIZE", CLI_BOARD_STUB,
          "Erase a part of the flash",
          "Erases SIZE bytes from ADDR. Both must be multiples of 4096 (0x1000).\n"},
-        {CLI_CMD_READ_FLASH, "read_flash", CLI_POS_READ, "ADDR SIZE FILE", true,
+        {CLI_CMD_READ_FLASH, "read_flash", CLI_POS_READ, "ADDR SIZE FILE", CLI_BOARD_STUB,
          "Read the flash into a file",
          "Reads SIZE bytes from ADDR into FILE. SIZE may be ALL: the whole detected flash.\n"
          "FILE is written only after the whole read succeeded.\n"},
-        {CLI_CMD_VERIFY_FLASH, "verify_flash", CLI_POS_PAIRS, "ADDR FILE [ADDR FILE ...]", true,
-         "Compare the flash with files",
+        {CLI_CMD_VERIFY_FLASH, "verify_flash", CLI_POS_PAIRS, "ADDR FILE [ADDR FILE ...]",
+         CLI_BOARD_STUB, "Compare the flash with files",
          "Reads the flash back and compares it with each FILE at ADDR. A difference ends\n"
          "with exit code 6 and names the first differing address. With -fs/-fm/-ff an\n"
          "image at 0x0 is compared as write_flash would have written it.\n"},
-        {CLI_CMD_IMAGE_INFO, "image_info", CLI_POS_FILE, "FILE", false,
+        {CLI_CMD_IMAGE_INFO, "image_info", CLI_POS_FILE, "FILE", CLI_BOARD_NONE,
          "Describe a firmware file (no board needed)",
          "Prints the format, size, entry point, segments and header flash settings of FILE,\n"
          "and for MicroPython its version and whether its MD5 check passed. A file that\n"
          "must not be flashed is refused with exit code 3.\n"},
-        {CLI_CMD_RUN, "run", CLI_POS_NONE, "", true, "Run the firmware in flash",
+        {CLI_CMD_RUN, "run", CLI_POS_NONE, "", CLI_BOARD_LOADER, "Run the firmware in flash",
          "Tells the boot loader to leave download mode and run the firmware.\n"},
-        {CLI_CMD_LIST_PORTS, "list_ports", CLI_POS_NONE, "", false,
+        {CLI_CMD_LIST_PORTS, "list_ports", CLI_POS_NONE, "", CLI_BOARD_NONE,
          "List serial ports (no board needed)",
          "Lists the serial ports, one per line: NAME  DESCRIPTION  [VID:PID CHIP].\n"
          "Ports that look like an ESP board (a known USB-serial chip) are marked '*'.\n"},
@@ -366,6 +366,16 @@ static int cli_parse_before(const char *text, enum conn_before *out, struct mf_e
     return rc;
 }
 
+/* A baud rate: a positive number, or "auto" (CLI_BAUD_AUTO). */
+static bool cli_parse_baud(const char *text, uint32_t *out)
+{
+    if (cli_word_equal(text, CLI_BAUD_AUTO_WORD)) {
+        *out = CLI_BAUD_AUTO;
+        return true;
+    }
+    return cli_parse_u32(text, out) && *out != 0;
+}
+
 static int cli_bad_number(struct mf_error *e, const char *opt, const char *text, const char *what)
 {
     return mf_err_set(e, MF_ERR_ARG,
@@ -386,8 +396,8 @@ static int cli_option_apply(struct cli_parse *p, const struct cli_option *o, con
         break;
     case CLI_OPT_BAUD:
         p->baud_set = true;
-        if (!cli_parse_u32(value, &a->baud) || a->baud == 0) {
-            rc = cli_bad_number(e, spelling, value, "a baud rate");
+        if (!cli_parse_baud(value, &a->baud)) {
+            rc = cli_bad_number(e, spelling, value, "a baud rate (or auto)");
         }
         break;
     case CLI_OPT_BEFORE: rc = cli_parse_before(value, &a->before, e); break;
@@ -629,10 +639,10 @@ static int cli_parse_finish(const struct cli_parse *p, const struct cli_env *env
         a->port = env->port;
     }
     if (rc == MF_OK && !p->baud_set && env != NULL && env->baud != NULL && env->baud[0] != '\0' &&
-        (!cli_parse_u32(env->baud, &a->baud) || a->baud == 0)) {
+        !cli_parse_baud(env->baud, &a->baud)) {
         rc = mf_err_set(e, MF_ERR_ARG,
                         "The environment variable ESPTOOL_BAUD='%s' is not a baud rate: set it to "
-                        "a number such as 115200, or unset it.",
+                        "a number such as 921600, or auto, or unset it.",
                         env->baud);
     }
     if (rc == MF_OK) {
@@ -645,7 +655,7 @@ static void cli_args_defaults(struct cli_args *a)
 {
     memset(a, 0, sizeof *a);
     a->port = CLI_DEFAULT_PORT;
-    a->baud = CLI_DEFAULT_BAUD;
+    a->baud = CLI_BAUD_AUTO;
     a->before = CONN_BEFORE_DEFAULT_RESET;
     a->after = FLASHER_AFTER_HARD_RESET;
     a->connect_attempts = CLI_DEFAULT_ATTEMPTS;

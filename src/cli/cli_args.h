@@ -14,10 +14,11 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define CLI_FILES_MAX        16u     /* ADDR FILE pairs in one write_flash / verify_flash */
-#define CLI_DEFAULT_PORT     "auto"  /* the single port that looks like an ESP board */
-#define CLI_DEFAULT_BAUD     115200u /* esptool's default */
-#define CLI_DEFAULT_ATTEMPTS 7u      /* esptool's --connect-attempts default */
+#define CLI_FILES_MAX        16u    /* ADDR FILE pairs in one write_flash / verify_flash */
+#define CLI_DEFAULT_PORT     "auto" /* the single port that looks like an ESP board */
+#define CLI_BAUD_AUTO        0u     /* --baud auto (the default): the fastest the adapter makes */
+#define CLI_BAUD_AUTO_WORD   "auto"
+#define CLI_DEFAULT_ATTEMPTS 7u /* esptool's --connect-attempts default */
 #define CLI_MS_PER_SECOND    1000u
 
 enum cli_cmd_id {
@@ -44,12 +45,19 @@ enum cli_pos_kind {
     CLI_POS_FILE,      /* FILE */
 };
 
+/* What a command needs of the board. */
+enum cli_board {
+    CLI_BOARD_NONE = 0, /* files or the port list only */
+    CLI_BOARD_LOADER,   /* the boot ROM's loader is enough (IDs, MAC, run) */
+    CLI_BOARD_STUB,     /* flash work: the flasher stub unless --no-stub */
+};
+
 struct cli_command {
     enum cli_cmd_id id;
     const char *name; /* "write_flash"; "write-flash" is accepted too */
     enum cli_pos_kind pos;
     const char *synopsis; /* "ADDR FILE [ADDR FILE ...]" */
-    bool needs_board;
+    enum cli_board board;
     const char *summary; /* one line for the command list */
     const char *help;    /* the rest of `mflash COMMAND --help` */
 };

@@ -3,6 +3,8 @@
  * then the connection (--port auto, baud, --wait), the engine's job, and --after at the end. */
 #include "cli_cmds.h"
 
+#include "cli_baud.h"
+
 #include "cli_files.h"
 #include "cli_platform.h"
 #include "flasher.h"
@@ -133,10 +135,20 @@ static int cli_job_pick_port(struct cli_job *job, struct mf_error *e)
     return rc;
 }
 
+/* What the baud memory is keyed by: the USB bridge and its serial number, else the port. */
+static void cli_adapter_key(const struct cli_job *job, char *out, size_t max)
+{
+    char adapter[CONN_ADAPTER_MAX];
+    (void)conn_adapter(job->port, adapter, sizeof adapter);
+    snprintf(out, max, "%s%s", adapter[0] != '\0' ? "" : "port ",
+             adapter[0] != '\0' ? adapter : job->port);
+}
+
 static int cli_job_connect(struct cli_job *job, struct mf_error *e)
 {
     const struct cli_args *a = job->args;
     struct conn_options o;
+    char key[CLI_BAUD_KEY_MAX];
     int rc = MF_OK;
     if (cli_word_equal(a->port, CLI_AUTO_PORT)) {
         rc = cli_job_pick_port(job, e);
@@ -144,22 +156,32 @@ static int cli_job_connect(struct cli_job *job, struct mf_error *e)
         snprintf(job->port, sizeof job->port, "%s", a->port);
     }
     conn_options_default(&o);
-    o.baud = a->baud < CHIP_ROM_BAUD ? a->baud : CHIP_ROM_BAUD;
+    o.baud = a->baud != CLI_BAUD_AUTO && a->baud < CHIP_ROM_BAUD ? a->baud : CHIP_ROM_BAUD;
     o.before = a->before;
     o.attempts = a->connect_attempts;
     o.manual_wait_ms = a->wait_ms;
     o.trace = a->trace;
-    if (rc == MF_OK && a->baud > CHIP_ROM_BAUD) {
+    o.use_stub = !a->no_stub && a->command->board == CLI_BOARD_STUB;
+    o.stub_baud = a->baud == CLI_BAUD_AUTO ? CONN_BAUD_AUTO : a->baud;
+    if (rc == MF_OK && a->no_stub && a->command->board == CLI_BOARD_STUB &&
+        a->baud != CLI_BAUD_AUTO && a->baud > CHIP_ROM_BAUD) {
         cli_out_warn(job->out,
-                     "The ESP8266 ROM loader keeps %u baud in this version: --baud %u is used "
-                     "as %u.",
+                     "The ESP8266's boot ROM loader keeps %u baud (only the flasher stub can "
+                     "change it, and --no-stub was given): --baud %u is used as %u.",
                      (unsigned)CHIP_ROM_BAUD, (unsigned)a->baud, (unsigned)CHIP_ROM_BAUD);
     }
     if (rc == MF_OK) {
+        cli_adapter_key(job, key, sizeof key);
+        o.baud_limit = o.stub_baud == CONN_BAUD_AUTO ? cli_baud_recall(key) : 0;
         rc = conn_open(job->port, &o, &job->hooks, &job->conn, e);
     }
     if (rc == MF_OK) {
-        cli_out_chip(job->out, conn_board(job->conn));
+        const struct conn_board *b = conn_board(job->conn);
+        if (b->stepped_down && cli_baud_remember(key, b->baud) != 0) {
+            cli_out_warn(job->out, "Could not remember that %u baud works on this adapter.",
+                         (unsigned)b->baud);
+        }
+        cli_out_chip(job->out, b);
     }
     return rc;
 }
@@ -463,13 +485,13 @@ int cli_cmds_run(const struct cli_args *args, struct cli_out *out, struct mf_err
     if (h->prepare != NULL) {
         rc = h->prepare(job, e);
     }
-    if (rc == MF_OK && args->command->needs_board) {
+    if (rc == MF_OK && args->command->board != CLI_BOARD_NONE) {
         rc = cli_job_connect(job, e);
     }
     if (rc == MF_OK) {
         rc = h->run(job, e);
     }
-    if (rc == MF_OK && args->command->needs_board && h->after) {
+    if (rc == MF_OK && args->command->board != CLI_BOARD_NONE && h->after) {
         rc = cli_job_after(job, e);
     }
     if (rc == MF_OK) {

@@ -107,3 +107,21 @@ FILE *cli_platform_fopen(const char *name, const char *mode)
     free(wmode);
     return f;
 }
+
+bool cli_platform_config_dir(char *out, size_t max)
+{
+    wchar_t *wide = NULL;
+    const wchar_t *own = _wgetenv(L"MICROFLASH_CONFIG_DIR");
+    const wchar_t *appdata = _wgetenv(L"APPDATA");
+    char *base = own != NULL && own[0] != L'\0' ? cli_console_utf8(own)
+                 : appdata != NULL              ? cli_console_utf8(appdata)
+                                                : NULL;
+    int n = base == NULL                     ? -1
+            : own != NULL && own[0] != L'\0' ? snprintf(out, max, "%s", base)
+                                             : snprintf(out, max, "%s\\MicroFlash", base);
+    bool ok = n >= 0 && (size_t)n < max && (wide = cli_console_wide(out)) != NULL &&
+              (CreateDirectoryW(wide, NULL) || GetLastError() == ERROR_ALREADY_EXISTS);
+    free(base);
+    free(wide);
+    return ok;
+}

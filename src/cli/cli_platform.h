@@ -5,6 +5,7 @@
 #define MF_CLI_PLATFORM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 /* Installs the Ctrl-C handler (the first press asks the job to stop between blocks, a second
@@ -21,6 +22,11 @@ bool cli_platform_is_terminal(FILE *f);
  * with cli_platform_argv_free. */
 char **cli_platform_argv(int *argc, char **argv);
 void cli_platform_argv_free(char **utf8_argv, char **argv);
+
+/* The per-user folder of mflash's remembered settings, created when missing:
+ * $MICROFLASH_CONFIG_DIR, else $XDG_CONFIG_HOME/microflash or ~/.config/microflash (POSIX),
+ * %APPDATA%\MicroFlash (Windows). False when there is none. */
+bool cli_platform_config_dir(char *out, size_t max);
 
 /* fopen with a UTF-8 file name. */
 FILE *cli_platform_fopen(const char *name, const char *mode);

@@ -5,9 +5,15 @@
 
 #include "cli_platform.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#define CLI_CONFIG_MODE 0700
 
 /* Signals caught so far. The only mutable file-scope state of mflash: a signal handler can reach
  * nothing else. The job copies it into its own cancel flag (cli_cmds.c). */
@@ -64,4 +70,30 @@ void cli_platform_argv_free(char **utf8_argv, char **argv)
 FILE *cli_platform_fopen(const char *name, const char *mode)
 {
     return fopen(name, mode);
+}
+
+/* mkdir that is content when the folder exists. */
+static bool cli_platform_mkdir(const char *path)
+{
+    return mkdir(path, CLI_CONFIG_MODE) == 0 || errno == EEXIST;
+}
+
+bool cli_platform_config_dir(char *out, size_t max)
+{
+    const char *own = getenv("MICROFLASH_CONFIG_DIR");
+    const char *xdg = getenv("XDG_CONFIG_HOME");
+    const char *home = getenv("HOME");
+    int n = -1;
+    if (own != NULL && own[0] != '\0') {
+        n = snprintf(out, max, "%s", own);
+    } else if (xdg != NULL && xdg[0] != '\0') {
+        n = snprintf(out, max, "%s/microflash", xdg);
+        n = n >= 0 && cli_platform_mkdir(xdg) ? n : -1;
+    } else if (home != NULL && home[0] != '\0') {
+        n = snprintf(out, max, "%s/.config", home);
+        n = n >= 0 && (size_t)n < max && cli_platform_mkdir(out)
+                    ? snprintf(out, max, "%s/.config/microflash", home)
+                    : -1;
+    }
+    return n >= 0 && (size_t)n < max && cli_platform_mkdir(out);
 }

@@ -108,6 +108,10 @@ static void test_option_spellings(void **state)
     assert_int_equal(parse("-pCOM7 -b9600 -cesp8285 chip_id", &a, &e), MF_OK);
     assert_string_equal(a.port, "COM7");
     assert_int_equal(a.baud, 9600);
+    assert_int_equal(parse("-b 921600 --baud AUTO chip_id", &a, &e), MF_OK);
+    assert_int_equal(a.baud, CLI_BAUD_AUTO);
+    assert_int_equal(parse("-b fast chip_id", &a, &e), MF_ERR_ARG);
+    assert_non_null(strstr(e.message, "auto"));
 }
 
 static void test_defaults_and_env(void **state)
@@ -119,7 +123,7 @@ static void test_defaults_and_env(void **state)
     (void)state;
     assert_int_equal(parse("chip_id", &a, &e), MF_OK);
     assert_string_equal(a.port, "auto");
-    assert_int_equal(a.baud, 115200);
+    assert_int_equal(a.baud, CLI_BAUD_AUTO);
     assert_int_equal(a.before, CONN_BEFORE_DEFAULT_RESET);
     assert_int_equal(a.after, FLASHER_AFTER_HARD_RESET);
     assert_int_equal(a.connect_attempts, 7);
@@ -333,7 +337,7 @@ static void test_read_and_erase_ranges(void **state)
     assert_non_null(strstr(e.message, "4096"));
     assert_int_equal(parse("image_info fw.bin", &a, &e), MF_OK);
     assert_string_equal(a.file, "fw.bin");
-    assert_false(a.command->needs_board);
+    assert_int_equal(a.command->board, CLI_BOARD_NONE);
 }
 
 static void test_wait(void **state)
