@@ -219,10 +219,11 @@ static void cmd_change_baud(struct stub *s, const struct stub_cmd *c, struct stu
 }
 
 /* Nothing to do: a baud change the host did not follow in time is undone, with OHAI at the old
- * rate to say so; else one step of background erase. */
+ * rate to say so; else one step of erasing ahead of the write, or of background erase. */
 static enum stub_poll_result poll_idle(struct stub *s)
 {
     struct stub_baud *b = &s->baud;
+    enum stub_poll_result res;
 
     if (b->probation) {
         if (hal_time_us(s->hal) - b->since_us >= STUB_BAUD_PROBATION_US) {
@@ -233,7 +234,8 @@ static enum stub_poll_result poll_idle(struct stub *s)
         }
         hal_wake_at(s->hal, b->since_us + STUB_BAUD_PROBATION_US);
     }
-    return stub_flash_bg_step(s);
+    res = stub_flash_erase_ahead(s);
+    return res != STUB_POLL_IDLE ? res : stub_flash_bg_step(s);
 }
 
 static void cmd_mem_begin(struct stub *s, const struct stub_cmd *c, struct stub_reply *r)

@@ -19,14 +19,19 @@
  * this many of its sectors need erasing (PERFORMANCE.md timings: 4 x 45 > 150). */
 #define STUB_BLOCK_ERASE_MIN_SECTORS 4u
 #define STUB_SECTORS_PER_BLOCK       (HAL_FLASH_BLOCK_SIZE / HAL_FLASH_SECTOR_SIZE)
-#define STUB_PAGES_PER_SECTOR        (HAL_FLASH_SECTOR_SIZE / HAL_FLASH_PAGE_SIZE)
-#define STUB_BAUD_DEFAULT            115200u  /* CHANGE_BAUDRATE old_baud 0 */
-#define STUB_BAUD_SETTLE_US          5000u    /* after switching the divider */
-#define STUB_BAUD_PROBATION_US       1000000u /* no valid command this long: old divider back */
-#define STUB_TX_IDLE_POLL_US         100u
-#define STUB_REBOOT_DELAY_US         10000u /* FLASH_END(0): let the reply leave (legacy: 10 ms) */
-#define STUB_JUMP_DELAY_US           1000u  /* MEM_END: same (legacy: 1 ms) */
-#define STUB_TX_CHUNK                64u    /* SLIP bytes encoded before one hal_uart_write */
+/* How far past the sector being filled an idle stub erases ahead of a write. */
+#define STUB_ERASE_AHEAD_MAX (2u * HAL_FLASH_BLOCK_SIZE)
+/* Erasing ahead starts once this many sectors in a row had to be erased (a write replacing
+ * other contents, not one that mostly matches the flash). */
+#define STUB_ERASE_AHEAD_AFTER 4u
+#define STUB_PAGES_PER_SECTOR  (HAL_FLASH_SECTOR_SIZE / HAL_FLASH_PAGE_SIZE)
+#define STUB_BAUD_DEFAULT      115200u  /* CHANGE_BAUDRATE old_baud 0 */
+#define STUB_BAUD_SETTLE_US    5000u    /* after switching the divider */
+#define STUB_BAUD_PROBATION_US 1000000u /* no valid command this long: old divider back */
+#define STUB_TX_IDLE_POLL_US   100u
+#define STUB_REBOOT_DELAY_US   10000u /* FLASH_END(0): let the reply leave (legacy: 10 ms) */
+#define STUB_JUMP_DELAY_US     1000u  /* MEM_END: same (legacy: 1 ms) */
+#define STUB_TX_CHUNK          64u    /* SLIP bytes encoded before one hal_uart_write */
 
 /* What stub_poll() did, so the caller knows when to call it again. */
 enum stub_poll_result {
@@ -77,8 +82,9 @@ struct stub_write {
     uint32_t done;   /* bytes handed to the sector stage so far */
     uint32_t blocks; /* num_blocks from BEGIN */
     uint32_t block_size;
-    uint32_t seq;       /* next expected sequence number */
-    uint32_t erased_to; /* [stage sector, erased_to) was erased by this session: blank */
+    uint32_t seq;         /* next expected sequence number */
+    uint32_t erased_to;   /* [stage sector, erased_to) was erased by this session: blank */
+    uint32_t changed_run; /* sectors in a row that had to be erased (erase-ahead's cue) */
     bool inflate_done;
     /* the block being processed */
     const uint8_t *in;

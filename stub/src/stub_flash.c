@@ -132,12 +132,16 @@ static void stage_commit(struct stub *s)
         goto done;
     if (w->stage_addr < w->erased_to) {
         stage_program(s, STUB_ALL_PAGES); /* erased earlier by a block erase of ours */
+        w->changed_run++;
         goto done;
     }
     if (!stage_compare(s, &differ)) {
         stage_program(s, differ); /* only 0xFF cells change, or nothing does */
+        if (differ == 0)
+            w->changed_run = 0; /* the flash holds this sector already */
         goto done;
     }
+    w->changed_run++;
     if (block_worth_erasing(s)) {
         kind = HAL_ERASE_BLOCK;
         span = HAL_FLASH_BLOCK_SIZE;
@@ -222,6 +226,60 @@ static void feed_deflate(struct stub *s)
     }
 }
 
+/* Erase ahead, when the stub has nothing else to do: the whole sectors the write will reach
+ * next, up to STUB_ERASE_AHEAD_MAX past the stage, are made blank now (found blank, or erased:
+ * a 64 KiB block when it pays off) and marked so through erased_to. When the data comes, its
+ * sectors are only programmed, so erases overlap receiving instead of holding the write up.
+ * Only while the write is replacing different contents (the last STUB_ERASE_AHEAD_AFTER
+ * sectors all had to be erased): a sector the new data would have matched is then rewritten
+ * instead of skipped, which a write that mostly matches must not pay for. */
+enum stub_poll_result stub_flash_erase_ahead(struct stub *s)
+{
+    struct stub_write *w = &s->write;
+    uint32_t next = w->erased_to > w->stage_addr ? w->erased_to : w->stage_addr;
+    uint32_t end = (w->offset + w->size) & ~STUB_SECTOR_MASK;
+    uint32_t dirty = 0, count = 0, skip = 0;
+    bool ok = true;
+
+    if (!w->active || w->err != STUB_OK || w->stage_wait || next >= end ||
+        next >= w->stage_addr + STUB_ERASE_AHEAD_MAX || next < w->offset ||
+        w->changed_run < STUB_ERASE_AHEAD_AFTER)
+        return STUB_POLL_IDLE;
+    if (hal_flash_busy(s->hal))
+        return STUB_POLL_FLASH_WAIT;
+    if ((next & STUB_BLOCK_MASK) == 0 && next + HAL_FLASH_BLOCK_SIZE <= end) {
+        for (uint32_t i = 0; i < STUB_SECTORS_PER_BLOCK && ok; i++) {
+            if (!flash_blank(s, next + i * HAL_FLASH_SECTOR_SIZE, HAL_FLASH_SECTOR_SIZE, &ok)) {
+                dirty |= 1u << i;
+                count++;
+            }
+        }
+        if (ok && count >= STUB_BLOCK_ERASE_MIN_SECTORS) {
+            if (hal_flash_erase_start(s->hal, HAL_ERASE_BLOCK, next) != 0)
+                write_fail(w, STUB_ERR_FAILED_SPI_OP);
+            w->erased_to = next + HAL_FLASH_BLOCK_SIZE;
+            return STUB_POLL_BUSY;
+        }
+        if (!ok)
+            return STUB_POLL_IDLE; /* cannot read it: the write's own compare decides later */
+        while (skip < STUB_SECTORS_PER_BLOCK && !(dirty & (1u << skip)))
+            skip++; /* the blank sectors before the first dirty one are done */
+        next += skip * HAL_FLASH_SECTOR_SIZE;
+        w->erased_to = next;
+        if (skip == STUB_SECTORS_PER_BLOCK)
+            return STUB_POLL_BUSY;
+    } else if (flash_blank(s, next, HAL_FLASH_SECTOR_SIZE, &ok) && ok) {
+        w->erased_to = next + HAL_FLASH_SECTOR_SIZE;
+        return STUB_POLL_BUSY;
+    }
+    if (!ok)
+        return STUB_POLL_IDLE; /* cannot read it: the write's own compare decides later */
+    if (hal_flash_erase_start(s->hal, HAL_ERASE_SECTOR, next) != 0)
+        write_fail(w, STUB_ERR_FAILED_SPI_OP);
+    w->erased_to = next + HAL_FLASH_SECTOR_SIZE;
+    return STUB_POLL_BUSY;
+}
+
 static enum stub_poll_result job_write(struct stub *s)
 {
     struct stub_write *w = &s->write;
@@ -297,6 +355,7 @@ void stub_flash_begin(struct stub *s, const struct stub_cmd *c, struct stub_repl
     w->done = 0;
     w->seq = 0;
     w->erased_to = 0;
+    w->changed_run = 0;
     w->inflate_done = false;
     w->in_len = 0;
     w->in_pos = 0;

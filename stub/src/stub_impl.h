@@ -56,6 +56,9 @@ bool stub_flash_needs_flush(const struct stub *s);
 bool stub_flash_bg_pending(const struct stub *s);
 /* One small step of background erase; IDLE when there is none, FLASH_WAIT while its erase runs. */
 enum stub_poll_result stub_flash_bg_step(struct stub *s);
+/* One step of erasing ahead of an active write, when idle (stub_flash.c); STUB_POLL_IDLE when
+ * there is nothing to do. */
+enum stub_poll_result stub_flash_erase_ahead(struct stub *s);
 /* Advances the current job (s->job != NONE). */
 enum stub_poll_result stub_flash_job_step(struct stub *s);
 

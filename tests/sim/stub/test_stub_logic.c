@@ -1000,6 +1000,51 @@ static void test_erase_bg_during_write(void **state)
     free(img);
 }
 
+/* A write over other contents: once a few sectors in a row needed erasing, an idle stub erases
+ * the sectors ahead of the data, so the next blocks are only programmed. */
+static void test_erase_ahead(void **state)
+{
+    struct fx *f = *state;
+    const uint32_t n = 256u * 1024u;
+    uint8_t *img = make_image(n, 21);
+    uint8_t *cells = sim_flash_cells(f->flash);
+    uLongf zlen = compressBound(n);
+    uint8_t *z = malloc(zlen);
+    const uint32_t stay = 1;
+    uint32_t blocks;
+    uint32_t ahead = 0;
+
+    assert_non_null(z);
+    assert_int_equal(compress2(z, &zlen, img, n, 9), Z_OK);
+    memset(cells, 0x00, n + 0x1000); /* all dirty, and one sector past the write */
+    blocks = (uint32_t)((zlen + T_BLOCK - 1) / T_BLOCK);
+    begin(f, 0x10, n, blocks, T_BLOCK, 0);
+    for (uint32_t b = 0; b < blocks; b++) {
+        size_t at = (size_t)b * T_BLOCK;
+        size_t len = zlen - at < T_BLOCK ? zlen - at : T_BLOCK;
+
+        send_data(f, 0x11, b, z + at, len, false);
+        run(f); /* the block, then whatever an idle stub does until the next one */
+        expect_reply(f, 0x11, 0, 0);
+        ahead = f->stub.write.erased_to - f->stub.write.stage_addr > ahead
+                        ? f->stub.write.erased_to - f->stub.write.stage_addr
+                        : ahead;
+        /* never further ahead than the limit (plus the block an erase there covers) */
+        assert_true(f->stub.write.erased_to <=
+                    f->stub.write.stage_addr + STUB_ERASE_AHEAD_MAX + HAL_FLASH_BLOCK_SIZE);
+    }
+    send_words(f, 0x12, &stay, 1);
+    run(f);
+    expect_reply(f, 0x12, 0, 0);
+    /* the write's own erase reaches one block past its stage at most: more is erasing ahead */
+    assert_true(ahead > HAL_FLASH_BLOCK_SIZE);
+    assert_memory_equal(cells, img, n);
+    assert_int_equal(cells[n], 0x00); /* the sector past the write: untouched */
+    expect_md5(f, 0, img, n);
+    free(z);
+    free(img);
+}
+
 /* ---- baud probation ---- */
 
 static void change_baud_921600(struct fx *f)
@@ -1115,6 +1160,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_erase_bg_full, setup, teardown),
             cmocka_unit_test_setup_teardown(test_erase_bg_fail, setup, teardown),
             cmocka_unit_test_setup_teardown(test_erase_bg_drain, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_erase_ahead, setup, teardown),
             cmocka_unit_test_setup_teardown(test_erase_bg_during_write, setup, teardown),
             cmocka_unit_test_setup_teardown(test_baud_probation_restores, setup, teardown),
             cmocka_unit_test_setup_teardown(test_baud_probation_kept, setup, teardown),
