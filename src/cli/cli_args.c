@@ -111,7 +111,8 @@ static const struct cli_option CLI_OPTIONS[] = {
          "Serial port: COM5, /dev/ttyUSB0, socket://HOST:PORT, rfc2217://HOST:PORT or auto "
          "(the one port that looks like an ESP board) [auto, env ESPTOOL_PORT]"},
         {CLI_OPT_BAUD, "-b", "--baud", CLI_ARG_VALUE, "N", CLI_GLOBAL,
-         "Baud rate; the ESP8266 ROM loader keeps 115200 [115200, env ESPTOOL_BAUD]"},
+         "Rate once the flasher stub runs, or auto: the fastest the USB-serial chip makes, "
+         "stepping down when a rate fails [auto, env ESPTOOL_BAUD]"},
         {CLI_OPT_BEFORE, NULL, "--before", CLI_ARG_VALUE, "X", CLI_GLOBAL,
          "Before connecting: default_reset, no_reset or no_reset_no_sync [default_reset]"},
         {CLI_OPT_AFTER, "-a", "--after", CLI_ARG_VALUE, "X", CLI_GLOBAL,
@@ -119,7 +120,8 @@ static const struct cli_option CLI_OPTIONS[] = {
         {CLI_OPT_CHIP, "-c", "--chip", CLI_ARG_VALUE, "X", CLI_GLOBAL,
          "auto, esp8266 or esp8285 (MicroFlash supports these only) [auto]"},
         {CLI_OPT_NO_STUB, NULL, "--no-stub", CLI_ARG_NONE, NULL, CLI_GLOBAL,
-         "Use the ROM loader only (this version always does)"},
+         "Use the boot ROM's loader only: no stub, 115200 baud, no compression, verify only "
+         "with --verify"},
         {CLI_OPT_TRACE, "-t", "--trace", CLI_ARG_NONE, NULL, CLI_GLOBAL,
          "Log every frame and every retry"},
         {CLI_OPT_JSON, NULL, "--json", CLI_ARG_NONE, NULL, CLI_GLOBAL,

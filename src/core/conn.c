@@ -616,8 +616,7 @@ static uint32_t conn_target_baud(struct conn *c, const char *name)
     return want;
 }
 
-/* The link works at the port's current rate: a READ_REG comes back intact. */
-static bool conn_baud_probe(struct conn *c)
+bool conn_answers(struct conn *c)
 {
     for (unsigned i = 0; i < CONN_BAUD_PROBES; i++) {
         struct proto_cmd cmd;
@@ -646,7 +645,7 @@ static int conn_try_baud(struct conn *c, uint32_t rate, bool *moved, struct mf_e
     }
     if (rc == MF_OK && port_set_baud(c->port, rate, &pe) == PORT_OK) {
         (void)conn_drain(c, CONN_BAUD_SETTLE_MS, NULL);
-        if (conn_baud_probe(c)) {
+        if (conn_answers(c)) {
             *moved = true;
             return MF_OK;
         }
@@ -654,7 +653,7 @@ static int conn_try_baud(struct conn *c, uint32_t rate, bool *moved, struct mf_e
     }
     /* Wait out the stub's probation: it returns to the old rate and says OHAI there. */
     (void)conn_drain(c, CONN_BAUD_REVERT_MS, NULL);
-    if (conn_baud_probe(c)) {
+    if (conn_answers(c)) {
         mf_err_clear(e);
         return MF_OK;
     }

@@ -226,6 +226,9 @@ int conn_write_raw(struct conn *c, const uint8_t *data, size_t len, struct mf_er
 /* Drives the lines through a sequence of steps (CONN_STEP_WAIT reads and logs what arrives). */
 int conn_run_steps(struct conn *c, const struct conn_step *steps, size_t n, struct mf_error *e);
 
+/* The loader answers at the port's current rate: a READ_REG comes back intact (a few tries). */
+bool conn_answers(struct conn *c);
+
 /* With the stub: moves both ends to `baud`, and when the link fails there, steps down to each
  * lower rate in turn (the stub returns to the old rate by itself when no valid command comes,
  * §8.7 and stub/README.md). Sets conn_board()->baud and ->stepped_down. */

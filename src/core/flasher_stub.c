@@ -75,6 +75,14 @@ static int flasher_stub_block(struct conn *c, const struct proto_cmd *cmd, uint3
             if (rc == MF_OK || !flasher_link_error(rc, e)) {
                 return rc;
             }
+            if (rc == MF_ERR_TIMEOUT && !conn_answers(c)) {
+                return mf_err_set(e, MF_ERR_TIMEOUT,
+                                  "The board stopped answering in the middle of the write: it "
+                                  "was reset, lost power, or crashed. The flash is now "
+                                  "incomplete. Check the cable and the power supply (a weak USB "
+                                  "port resets the board when the flash works hardest), then "
+                                  "flash again.");
+            }
             conn_log(c, MF_LOG_DEBUG, "%s Sending the block again.", e->message);
         }
         uint32_t baud = conn_board(c)->baud;
