@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 enum {
@@ -34,6 +35,11 @@ bool e2e_init(struct e2e *t, const struct e2e_config *cfg, const char *name)
              name);
     if (mkdtemp(t->dir) == NULL) {
         fprintf(stderr, "e2e: cannot create %s: %s\n", t->dir, strerror(errno));
+        return false;
+    }
+    e2e_path(t, "config", t->config);
+    if (mkdir(t->config, 0700) != 0) {
+        fprintf(stderr, "e2e: cannot create %s: %s\n", t->config, strerror(errno));
         return false;
     }
     return true;
@@ -293,7 +299,7 @@ static void e2e_cmd_append(char *cmd, size_t cap, const char *word)
 bool e2e_mflash_start(struct e2e *t, const char *const *args)
 {
     const char *argv[E2E_ARGS_MAX + 16];
-    char com_map[E2E_PATH_MAX + 16], limit[16];
+    char com_map[E2E_PATH_MAX + 16], limit[16], config_env[E2E_PATH_MAX + 32];
     const char *preload = t->cfg->shim;
     size_t n = 0;
 
@@ -320,16 +326,28 @@ bool e2e_mflash_start(struct e2e *t, const char *const *args)
     }
     argv[n] = NULL;
 
-    snprintf(t->run_cmd, sizeof t->run_cmd, "cd %s &&%s%s", t->dir, preload != NULL ? " " : "",
-             preload != NULL ? "LD_PRELOAD=" : "");
+    /* The case's own config folder; under Wine by its Windows name (drive Z: is the Unix root). */
+    if (t->cfg->wine_run != NULL) {
+        static const char prefix[] = "MICROFLASH_CONFIG_DIR=Z:";
+        snprintf(config_env, sizeof config_env, "%s%s", prefix, t->config);
+        for (char *ch = config_env + sizeof prefix - 1; *ch != '\0'; ch++) {
+            *ch = *ch == '/' ? '\\' : *ch;
+        }
+    } else {
+        snprintf(config_env, sizeof config_env, "MICROFLASH_CONFIG_DIR=%s", t->config);
+    }
+    const char *env[] = {config_env, NULL};
+
+    snprintf(t->run_cmd, sizeof t->run_cmd, "cd %s && MICROFLASH_CONFIG_DIR='%s'", t->dir,
+             strchr(config_env, '=') + 1);
     if (preload != NULL) {
-        snprintf(t->run_cmd + strlen(t->run_cmd), sizeof t->run_cmd - strlen(t->run_cmd), "%s",
-                 preload);
+        snprintf(t->run_cmd + strlen(t->run_cmd), sizeof t->run_cmd - strlen(t->run_cmd),
+                 " LD_PRELOAD=%s", preload);
     }
     for (size_t i = 0; i < n; i++) {
         e2e_cmd_append(t->run_cmd, sizeof t->run_cmd, argv[i]);
     }
-    if (!e2e_child_start(&t->run, argv, t->dir, preload)) {
+    if (!e2e_child_start(&t->run, argv, t->dir, preload, env)) {
         e2e_fail(t, 0, "cannot start %s", argv[0]);
         return false;
     }

@@ -34,6 +34,9 @@ struct e2e {
     char dir[E2E_PATH_MAX];  /* private folder: pty link, files, flash dumps, logs */
     char port[E2E_PATH_MAX]; /* what mflash gets after -p */
     char pty[E2E_PATH_MAX];  /* the pty link, "" for a network endpoint */
+    /* mflash's config folder (MICROFLASH_CONFIG_DIR of every run): dir/config, made empty by
+     * e2e_init, so the baud memory never comes from another case or the user's home. */
+    char config[E2E_PATH_MAX];
     struct simtest_proc sim;
     bool sim_up;
     int busy_fd; /* a descriptor holding the port locked, -1 */

@@ -40,7 +40,8 @@ static int e2e_left(uint64_t deadline)
 
 static bool e2e_env_dropped(const char *entry)
 {
-    static const char *const dropped[] = {"LD_PRELOAD=", "ESPTOOL_PORT=", "ESPTOOL_BAUD="};
+    static const char *const dropped[] = {
+            "LD_PRELOAD=", "ESPTOOL_PORT=", "ESPTOOL_BAUD=", "MICROFLASH_CONFIG_DIR="};
     for (size_t i = 0; i < sizeof dropped / sizeof dropped[0]; i++) {
         if (strncmp(entry, dropped[i], strlen(dropped[i])) == 0) {
             return true;
@@ -128,7 +129,7 @@ static void e2e_child_reap(struct e2e_child *c, bool block)
 }
 
 bool e2e_child_start(struct e2e_child *c, const char *const *argv, const char *cwd,
-                     const char *preload)
+                     const char *preload, const char *const *env)
 {
     char *envp[E2E_ENV_MAX];
     char preload_env[4096];
@@ -143,7 +144,7 @@ bool e2e_child_start(struct e2e_child *c, const char *const *argv, const char *c
     e2e_capture_init(&c->out, -1);
     e2e_capture_init(&c->err, -1);
     c->status = -1;
-    for (size_t i = 0; environ[i] != NULL && e + 2 < E2E_ENV_MAX; i++) {
+    for (size_t i = 0; environ[i] != NULL && e + 8 < E2E_ENV_MAX; i++) {
         if (!e2e_env_dropped(environ[i])) {
             envp[e++] = environ[i];
         }
@@ -151,6 +152,9 @@ bool e2e_child_start(struct e2e_child *c, const char *const *argv, const char *c
     if (preload != NULL) {
         snprintf(preload_env, sizeof preload_env, "LD_PRELOAD=%s", preload);
         envp[e++] = preload_env;
+    }
+    for (size_t i = 0; env != NULL && env[i] != NULL && e + 1 < E2E_ENV_MAX; i++) {
+        envp[e++] = (char *)env[i];
     }
     envp[e] = NULL;
 

@@ -32,10 +32,11 @@ struct e2e_child {
 };
 
 /* Starts argv[0] (a path) with argv, working folder `cwd` (NULL = ours), stdin /dev/null, and an
- * environment without LD_PRELOAD / ESPTOOL_PORT / ESPTOOL_BAUD plus LD_PRELOAD=`preload` when it
- * is not NULL. false (message on stderr) when it could not be started. */
+ * environment without LD_PRELOAD / ESPTOOL_PORT / ESPTOOL_BAUD / MICROFLASH_CONFIG_DIR plus
+ * LD_PRELOAD=`preload` when it is not NULL and the "NAME=VALUE" entries of `env` (NULL-terminated,
+ * may be NULL). false (message on stderr) when it could not be started. */
 bool e2e_child_start(struct e2e_child *c, const char *const *argv, const char *cwd,
-                     const char *preload);
+                     const char *preload, const char *const *env);
 /* The next complete stdout line (malloc'd, without '\n'), waiting until `deadline_ms`
  * (e2e_now_ms clock). NULL at the deadline or when stdout ended without another line. */
 char *e2e_child_next_line(struct e2e_child *c, uint64_t deadline_ms);
