@@ -68,15 +68,17 @@ static int bench_open(const struct bench_job *job, struct bench_outcome *out, st
     return rc;
 }
 
-/* Writes the firmware (verified by the stub's MD5) and resets into it. */
-static int bench_write(const struct bench_job *job, bool erase_all, struct conn *c,
-                       struct bench_outcome *out, struct mf_error *e)
+/* Writes the firmware (verified by the stub's MD5) and resets into it; `established` sends it
+ * even when the flash holds it already, as the established tools do. */
+static int bench_write(const struct bench_job *job, bool erase_all, bool established,
+                       struct conn *c, struct bench_outcome *out, struct mf_error *e)
 {
     struct flasher_write_options w;
     struct flasher_write_result res;
     const struct flasher_file file = {BENCH_FW_NAME, 0, job->fw, job->fw_len};
     flasher_write_options_default(&w);
     w.erase_all = erase_all;
+    w.send_all = established;
     int rc = flasher_write(c, &file, 1, &w, &res, e);
     if (rc != MF_OK) {
         bench_fail(out, "flasher_write", e);
@@ -102,7 +104,7 @@ void bench_job_microflash(const struct bench_job *job, struct bench_outcome *out
     double t0 = bench_now_s();
     int rc = bench_open(job, out, &c, &e);
     if (rc == MF_OK) {
-        rc = bench_write(job, job->erase_all, c, out, &e);
+        rc = bench_write(job, job->erase_all, false, c, out, &e);
     }
     out->wall_s = bench_now_s() - t0;
     out->ok = rc == MF_OK;
@@ -150,7 +152,7 @@ void bench_job_baseline(const struct bench_job *job, struct bench_outcome *out)
         rc = bench_open(job, out, &c, &e);
     }
     if (rc == MF_OK) {
-        rc = bench_write(job, false, c, out, &e);
+        rc = bench_write(job, false, true, c, out, &e);
     }
     out->wall_s = bench_now_s() - t0;
     out->ok = rc == MF_OK;

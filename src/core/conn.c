@@ -9,15 +9,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONN_SYNCS_PER_ATTEMPT 5u   /* SYNCs after one reset (§3.1) */
-#define CONN_SYNC_PAUSE_MS     50u  /* pause after a failed SYNC */
-#define CONN_SYNC_EXTRA_MS     100u /* wait for each of the 7 further SYNC replies */
-#define CONN_ATTEMPTS_DEFAULT  7u
-#define CONN_BAUD_DEFAULT      CHIP_ROM_BAUD
-#define CONN_MANUAL_HINT_MS    10000u /* the "hold FLASH, tap RESET" hint is repeated this often */
-#define CONN_BAUD_SETTLE_MS    20u    /* after a baud change: let both ends settle (§8.7) */
-#define CONN_BAUD_PROBES       3u     /* READ_REGs that may fail before a rate is given up */
-#define CONN_BAUD_PROBE_MS     100u   /* each one's timeout */
+#define CONN_SYNCS_PER_ATTEMPT  5u   /* SYNCs after one reset (§3.1) */
+#define CONN_SYNC_PAUSE_MS      50u  /* pause after a failed SYNC */
+#define CONN_SYNC_EXTRA_MS      100u /* wait for each of the 7 further SYNC replies */
+#define CONN_ATTEMPTS_DEFAULT   7u
+#define CONN_BAUD_DEFAULT       CHIP_ROM_BAUD
+#define CONN_MANUAL_HINT_MS     10000u /* the "hold FLASH, tap RESET" hint is repeated this often */
+#define CONN_BAUD_SETTLE_MS     20u    /* after a baud change: let both ends settle (§8.7) */
+#define CONN_MEM_BLOCK_ATTEMPTS 3u     /* tries per MEM_DATA block of the stub upload */
+#define CONN_BAUD_PROBES        3u     /* READ_REGs that may fail before a rate is given up */
+#define CONN_BAUD_PROBE_MS      100u   /* each one's timeout */
 /* The stub returns to the old rate 1 s after a switch without a valid command (stub/README.md):
  * wait that out, and read its OHAI, before probing at the old rate. */
 #define CONN_BAUD_REVERT_MS 1100u
@@ -519,7 +520,13 @@ static int conn_load_segment(struct conn *c, const struct stub_blob_segment *seg
         uint32_t at = seq * CHIP_RAM_BLOCK;
         uint32_t n = seg->size - at < CHIP_RAM_BLOCK ? seg->size - at : CHIP_RAM_BLOCK;
         proto_cmd_data(&cmd, PROTO_OP_MEM_DATA, seq, seg->data + at, n);
+        /* A block the ROM refused (damaged on the way) was not taken: send it again. A lost
+         * reply is not retried: the ROM may have taken that block already. */
         rc = conn_command(c, &cmd, 0, NULL, e);
+        for (unsigned i = 1; i < CONN_MEM_BLOCK_ATTEMPTS && rc == MF_ERR_DEVICE; i++) {
+            conn_log(c, MF_LOG_DEBUG, "%s Sending the block again.", e != NULL ? e->message : "");
+            rc = conn_command(c, &cmd, 0, NULL, e);
+        }
     }
     return rc;
 }

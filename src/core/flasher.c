@@ -390,7 +390,7 @@ int flasher_write(struct conn *c, const struct flasher_file *files, size_t n,
     }
     /* A piece the flash holds already costs one MD5 instead of a transfer. */
     for (size_t i = 0; i < n && rc == MF_OK; i++) {
-        if (stub) {
+        if (stub && !o->send_all) {
             rc = flasher_stub_same(c, p[i].file->offset, p[i].data, p[i].size, &p[i].in_flash, e);
         }
         bytes += p[i].in_flash ? 0 : p[i].size;

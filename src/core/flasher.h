@@ -36,6 +36,8 @@ struct flasher_write_options {
     struct image_flash_params params; /* header patching at 0x0 (IMAGE_KEEP each by default) */
     bool verify;                      /* read back and compare even where it is slow (ROM) */
     bool force;                       /* take files that fail the image checks as raw data */
+    bool send_all; /* stub: send a file even when the flash holds it already (the established
+                      practice, for the benchmark's baseline) */
 };
 
 void flasher_write_options_default(struct flasher_write_options *o);
