@@ -135,20 +135,22 @@ static int cli_job_pick_port(struct cli_job *job, struct mf_error *e)
     return rc;
 }
 
-/* What the baud memory is keyed by: the USB bridge and its serial number, else the port. */
-static void cli_adapter_key(const struct cli_job *job, char *out, size_t max)
+/* What the baud memory is keyed by: the USB bridge and its serial number, else the port.
+ * Returns the bridge (one port listing serves both). */
+static const struct port_bridge *cli_adapter_key(const struct cli_job *job, char *out, size_t max)
 {
     char adapter[CONN_ADAPTER_MAX];
-    (void)conn_adapter(job->port, adapter, sizeof adapter);
+    const struct port_bridge *bridge = conn_adapter(job->port, adapter, sizeof adapter);
     snprintf(out, max, "%s%s", adapter[0] != '\0' ? "" : "port ",
              adapter[0] != '\0' ? adapter : job->port);
+    return bridge;
 }
 
 static int cli_job_connect(struct cli_job *job, struct mf_error *e)
 {
     const struct cli_args *a = job->args;
     struct conn_options o;
-    char key[CLI_BAUD_KEY_MAX];
+    char key[CLI_BAUD_KEY_MAX] = "";
     int rc = MF_OK;
     if (cli_word_equal(a->port, CLI_AUTO_PORT)) {
         rc = cli_job_pick_port(job, e);
@@ -170,13 +172,19 @@ static int cli_job_connect(struct cli_job *job, struct mf_error *e)
                      "change it, and --no-stub was given): --baud %u is used as %u.",
                      (unsigned)CHIP_ROM_BAUD, (unsigned)a->baud, (unsigned)CHIP_ROM_BAUD);
     }
+    if (rc == MF_OK && o.use_stub && o.stub_baud == CONN_BAUD_AUTO) {
+        o.bridge = cli_adapter_key(job, key, sizeof key);
+        o.bridge_known = true;
+        o.baud_limit = cli_baud_recall(key);
+    }
     if (rc == MF_OK) {
-        cli_adapter_key(job, key, sizeof key);
-        o.baud_limit = o.stub_baud == CONN_BAUD_AUTO ? cli_baud_recall(key) : 0;
         rc = conn_open(job->port, &o, &job->hooks, &job->conn, e);
     }
     if (rc == MF_OK) {
         const struct conn_board *b = conn_board(job->conn);
+        if (b->stepped_down && key[0] == '\0') {
+            (void)cli_adapter_key(job, key, sizeof key);
+        }
         if (b->stepped_down && cli_baud_remember(key, b->baud) != 0) {
             cli_out_warn(job->out, "Could not remember that %u baud works on this adapter.",
                          (unsigned)b->baud);

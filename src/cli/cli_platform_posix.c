@@ -13,7 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CLI_CONFIG_MODE 0700
+#define CLI_CONFIG_MODE     0700
+#define CLI_CONFIG_PATH_MAX 1024
 
 /* Signals caught so far. The only mutable file-scope state of mflash: a signal handler can reach
  * nothing else. The job copies it into its own cancel flag (cli_cmds.c). */
@@ -83,17 +84,20 @@ bool cli_platform_config_dir(char *out, size_t max)
     const char *own = getenv("MICROFLASH_CONFIG_DIR");
     const char *xdg = getenv("XDG_CONFIG_HOME");
     const char *home = getenv("HOME");
+    char base[CLI_CONFIG_PATH_MAX];
     int n = -1;
     if (own != NULL && own[0] != '\0') {
         n = snprintf(out, max, "%s", own);
-    } else if (xdg != NULL && xdg[0] != '\0') {
-        n = snprintf(out, max, "%s/microflash", xdg);
-        n = n >= 0 && cli_platform_mkdir(xdg) ? n : -1;
-    } else if (home != NULL && home[0] != '\0') {
-        n = snprintf(out, max, "%s/.config", home);
-        n = n >= 0 && (size_t)n < max && cli_platform_mkdir(out)
-                    ? snprintf(out, max, "%s/.config/microflash", home)
-                    : -1;
+        return n >= 0 && (size_t)n < max && cli_platform_mkdir(out);
     }
+    if (xdg != NULL && xdg[0] != '\0') {
+        n = snprintf(base, sizeof base, "%s", xdg);
+    } else if (home != NULL && home[0] != '\0') {
+        n = snprintf(base, sizeof base, "%s/.config", home);
+    }
+    if (n < 0 || (size_t)n >= sizeof base || !cli_platform_mkdir(base)) {
+        return false;
+    }
+    n = snprintf(out, max, "%s/microflash", base);
     return n >= 0 && (size_t)n < max && cli_platform_mkdir(out);
 }

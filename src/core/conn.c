@@ -609,9 +609,10 @@ static uint32_t conn_target_baud(struct conn *c, const char *name)
     uint32_t want = c->opt.stub_baud;
     if (want == CONN_BAUD_AUTO) {
         char adapter[CONN_ADAPTER_MAX];
-        const struct port_bridge *bridge = port_kind(c->port) == PORT_KIND_LOCAL
-                                                   ? conn_adapter(name, adapter, sizeof adapter)
-                                                   : NULL;
+        const struct port_bridge *bridge = c->opt.bridge;
+        if (!c->opt.bridge_known && port_kind(c->port) == PORT_KIND_LOCAL) {
+            bridge = conn_adapter(name, adapter, sizeof adapter);
+        }
         want = bridge != NULL ? bridge->max_baud : CONN_BAUD_AUTO_UNKNOWN;
         want = want < CONN_BAUD_AUTO_MAX ? want : CONN_BAUD_AUTO_MAX;
     }

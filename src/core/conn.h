@@ -128,6 +128,9 @@ struct conn_options {
                                 [CONN_BAUD_AUTO] */
     uint32_t baud_limit;     /* never try a rate above this (what worked last time on this
                                 adapter); 0 = no limit [0] */
+    bool bridge_known;       /* the caller looked the adapter up already (conn_adapter): auto
+                                uses `bridge` instead of listing the ports again [false] */
+    const struct port_bridge *bridge; /* with bridge_known: the bridge, NULL = not a known one */
 };
 
 #define CONN_BAUD_AUTO UINT32_MAX
