@@ -22,6 +22,7 @@ PACKAGES=(
   wine64                # 64-bit Wine loader for PE32+ programs
   xvfb                  # a display for Wine tests that open windows
   xauth                 # used by Xvfb sessions
+  x11-utils             # xdpyinfo: wine-run and scripts/demo.sh check whether $DISPLAY works
   python3-serial        # pySerial: an independent RFC 2217 client and server for interop tests
   ser2net               # an independent RFC 2217 server for interop tests
 )
