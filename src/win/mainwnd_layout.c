@@ -370,7 +370,8 @@ static void layout_place_h(const struct app *app, SIZE now, size_t i, int width,
 }
 
 /* Places one band's items from `top`; returns the band's height. Each item moves down by the
- * growth of wrapping texts above it; groups around them grow with them. */
+ * growth of wrapping texts above it; a wrapping text grows by its own growth, groups (FILL) reach
+ * the band's new bottom, and every other item keeps its height. */
 static int layout_band(struct app *app, SIZE now, enum layout_band band, int top, int height,
                        int width, struct layout_place *places)
 {
@@ -390,18 +391,16 @@ static int layout_band(struct app *app, SIZE now, enum layout_band band, int top
     for (size_t i = 0; i < LAYOUT_NITEMS; i++) {
         const struct mainwnd_slot *s = &l->slots[i];
         int above_top = 0;
-        int above_bottom = 0;
         if (LAYOUT_ITEMS[i].band != band) {
             continue;
         }
         for (size_t j = 0; j < LAYOUT_NITEMS; j++) {
             if (LAYOUT_ITEMS[j].band == band && extra[j] > 0) {
                 above_top += l->slots[j].rect.bottom <= s->rect.top ? extra[j] : 0;
-                above_bottom += l->slots[j].rect.bottom <= s->rect.bottom ? extra[j] : 0;
             }
         }
         int y = top + layout_sy(app, now, s->rect.top - l->band_top[band]) + above_top;
-        int h = layout_sy(app, now, s->rect.bottom - s->rect.top) + above_bottom - above_top;
+        int h = layout_sy(app, now, s->rect.bottom - s->rect.top) + extra[i];
         int bottom = top + height - layout_sy(app, now, s->bottom_gap);
         switch (LAYOUT_ITEMS[i].v) {
         case LAYOUT_TOP:
