@@ -235,6 +235,7 @@ static INT_PTR mainwnd_on_timer(struct app *app, WPARAM wp, LPARAM lp)
         mainwnd_file_inspect_typed(app);
         break;
     case MAINWND_TIMER_TICK: mainwnd_job_tick(app); break;
+    case MAINWND_TIMER_TERM: mainwnd_term_flush(app); break;
     case MAINWND_TIMER_SAVE:
         KillTimer(app->hwnd, MAINWND_TIMER_SAVE);
         mainwnd_settings_from_controls(app);

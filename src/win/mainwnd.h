@@ -31,6 +31,7 @@ enum mainwnd_timer {
     MAINWND_TIMER_TICK,      /* countdowns: manual boot, boot watch */
     MAINWND_TIMER_START,     /* the window is shown: list the ports, look at the file */
     MAINWND_TIMER_SAVE,      /* a job ended: save the settings (apart from the job's messages) */
+    MAINWND_TIMER_TERM,      /* board output gathered: show it in the terminal pane at once */
 };
 
 #define MAINWND_PORTS_DELAY_MS 300u
@@ -38,6 +39,8 @@ enum mainwnd_timer {
 #define MAINWND_TICK_MS        250u
 #define MAINWND_START_MS       10u
 #define MAINWND_SAVE_MS        500u
+#define MAINWND_TERM_MS        40u /* board output is shown at most this often */
+#define MAINWND_TERM_PENDING   (64u * 1024u)
 
 /* The problems the panel can show (mainwnd_problem.c has their texts and actions). */
 enum mainwnd_problem {
@@ -144,6 +147,8 @@ struct app {
 
     struct session *session;
     struct mainwnd_boot boot;
+    char term_pending[MAINWND_TERM_PENDING]; /* board output not shown yet (MAINWND_TIMER_TERM) */
+    size_t term_pending_len;
     char term_carry[4]; /* an incomplete UTF-8 character waiting for its rest */
     size_t term_carry_len;
     int term_escape;        /* where an escape sequence from the board stands (mainwnd_term.c) */
@@ -198,6 +203,7 @@ void mainwnd_job_free(struct app *app);
 /* mainwnd_term.c */
 void mainwnd_term_init(struct app *app);
 void mainwnd_term_drain(struct app *app);
+void mainwnd_term_flush(struct app *app);
 void mainwnd_term_append(struct app *app, const char *text);
 void mainwnd_log_append(struct app *app, enum mf_log_level level, const char *text);
 void mainwnd_log_save(struct app *app);

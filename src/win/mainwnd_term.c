@@ -13,7 +13,6 @@
 #define TERM_TEXT_CAP   (256u * 1024u) /* characters kept in the terminal pane */
 #define LOG_TEXT_CAP    (512u * 1024u) /* ... and in the log */
 #define TERM_TRIM_EXTRA (16u * 1024u)  /* trimmed beyond the cap at once, so trims are rare */
-#define TERM_DRAIN_MAX  (64u * 1024u)
 #define TERM_PASTE_MAX  (64u * 1024u)
 #define TERM_SUBCLASS   1u
 #define TERM_FG         RGB(0xE0, 0xE0, 0xE0)
@@ -113,7 +112,7 @@ static void term_show(struct app *app, const wchar_t *in)
     free(out);
 }
 
-void mainwnd_term_append(struct app *app, const char *text)
+static void term_show_utf8(struct app *app, const char *text)
 {
     wchar_t *wide = utf_wide(text);
     if (wide != NULL) {
@@ -140,33 +139,50 @@ static void term_bytes(struct app *app, const char *data, size_t len)
     for (size_t i = 0; i < whole; i++) {
         buf[i] = buf[i] == '\0' ? '\x7f' : buf[i];
     }
-    mainwnd_term_append(app, buf);
+    term_show_utf8(app, buf);
     free(buf);
 }
 
-/* The ring is drained whole first and shown with one edit of the pane: each edit of a long
- * text costs milliseconds, so one per message keeps the UI thread quick. */
+/* Shows the gathered board output with one edit of the pane. */
+void mainwnd_term_flush(struct app *app)
+{
+    KillTimer(app->hwnd, MAINWND_TIMER_TERM);
+    if (app->term_pending_len > 0) {
+        term_bytes(app, app->term_pending, app->term_pending_len);
+        app->term_pending_len = 0;
+    }
+}
+
+void mainwnd_term_append(struct app *app, const char *text)
+{
+    mainwnd_term_flush(app); /* the board's output so far comes first */
+    term_show_utf8(app, text);
+}
+
+/* The ring is drained whole; the boot watch sees the bytes at once, the pane gets them at most
+ * every MAINWND_TERM_MS: each edit of a long text costs milliseconds, so gathering the many small
+ * reads of a boot into a few edits keeps the UI thread quick. */
 void mainwnd_term_drain(struct app *app)
 {
-    char *buf = malloc(TERM_DRAIN_MAX);
-    size_t used = 0;
     size_t got;
-    if (app->session == NULL || buf == NULL) {
-        free(buf);
+    if (app->session == NULL) {
         return;
     }
-    while (used < TERM_DRAIN_MAX &&
-           (got = session_drain(app->session, buf + used, TERM_DRAIN_MAX - used)) > 0) {
-        used += got;
+    for (;;) {
+        if (app->term_pending_len == sizeof app->term_pending) {
+            mainwnd_term_flush(app);
+        }
+        size_t room = sizeof app->term_pending - app->term_pending_len;
+        char *at = app->term_pending + app->term_pending_len;
+        if ((got = session_drain(app->session, at, room)) == 0) {
+            break;
+        }
+        mainwnd_job_boot_output(app, at, got);
+        if (app->term_pending_len == 0) {
+            SetTimer(app->hwnd, MAINWND_TIMER_TERM, MAINWND_TERM_MS, NULL);
+        }
+        app->term_pending_len += got;
     }
-    if (used > 0) {
-        mainwnd_job_boot_output(app, buf, used);
-        term_bytes(app, buf, used);
-    }
-    if (used == TERM_DRAIN_MAX) {
-        PostMessageW(app->hwnd, WM_MF_TERM_DATA, 0, 0); /* more waits: the next message */
-    }
-    free(buf);
 }
 
 static void term_send(struct app *app, const char *bytes, size_t len)
