@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #define IMAGE_MAGIC_V1      0xE9u
 #define IMAGE_MAGIC_V2      0xEAu
@@ -51,6 +52,12 @@ struct image_info {
  * not be: empty, a web page or other text, an ELF/ZIP/gzip/UF2 file, an ESP32-family image, a
  * damaged or cut-short image (checksum, V2 CRC, MicroPython MD5 or length). */
 int image_inspect(const uint8_t *data, size_t size, struct image_info *info, struct mf_error *e);
+
+/* Reads an open file whole into a new buffer (free() it), from a pipe too; more than `max`
+ * bytes, or a read error, is MF_ERR_IMAGE with a sentence naming the file by `name`. The caller
+ * opens and closes `f` (opening a path is the platform's business). */
+int image_read_stream(FILE *f, const char *name, size_t max, uint8_t **data, size_t *size,
+                      struct mf_error *e);
 
 /* "ESP8266 image, 620 KiB, MicroPython v1.23.0". Returns the length (snprintf rules). */
 size_t image_describe(const struct image_info *info, char *out, size_t out_size);

@@ -86,48 +86,6 @@ static bool file_parse_offset(const char *text, uint32_t *out)
     return true;
 }
 
-/* Reads the whole file (at most FILE_SIZE_MAX + 1 bytes) into a fresh buffer. */
-static int file_read(const char *path, uint8_t **data, size_t *size, struct mf_error *e)
-{
-    wchar_t *wide = utf_wide(path);
-    HANDLE h = wide != NULL ? CreateFileW(wide, GENERIC_READ, FILE_SHARE_READ, NULL, OPEN_EXISTING,
-                                          FILE_ATTRIBUTE_NORMAL, NULL)
-                            : INVALID_HANDLE_VALUE;
-    LARGE_INTEGER len = {.QuadPart = 0};
-    DWORD got = 0;
-    int rc = MF_OK;
-    *data = NULL;
-    if (h == INVALID_HANDLE_VALUE) {
-        rc = mf_err_set(e, MF_ERR_IMAGE,
-                        "Cannot open %s: the file does not exist or another program holds it. "
-                        "Choose the file again.",
-                        path);
-        goto out;
-    }
-    if (!GetFileSizeEx(h, &len) || len.QuadPart > (LONGLONG)FILE_SIZE_MAX) {
-        rc = mf_err_set(e, MF_ERR_IMAGE,
-                        "%s is larger than 16 MiB, more than an ESP8266 can hold: it is not "
-                        "firmware for this board.",
-                        path);
-        goto out;
-    }
-    *size = (size_t)len.QuadPart;
-    *data = malloc(*size + 1u);
-    if (*data == NULL || !ReadFile(h, *data, (DWORD)*size, &got, NULL) || got != *size) {
-        rc = mf_err_set(e, MF_ERR_IMAGE, "Cannot read %s. Choose the file again.", path);
-    }
-out:
-    if (h != INVALID_HANDLE_VALUE) {
-        CloseHandle(h);
-    }
-    if (rc != MF_OK) {
-        free(*data);
-        *data = NULL;
-    }
-    free(wide);
-    return rc;
-}
-
 static void file_fill_recent(struct app *app)
 {
     HWND combo = mainwnd_item(app, IDC_FILE);
@@ -172,7 +130,7 @@ static void file_inspect(struct app *app, const char *path, bool loud)
     app->file_micropython = false;
     if (path[0] == '\0') {
         mainwnd_set_text(app, IDC_FILE_INFO, FILE_NO_FILE);
-    } else if (file_read(path, &data, &size, &e) != MF_OK ||
+    } else if (utf_read_file(path, FILE_SIZE_MAX, &data, &size, &e) != MF_OK ||
                image_inspect(data, size, &info, &e) != MF_OK) {
         if (loud) {
             /* The panel has the whole explanation; the line keeps its first sentence. */

@@ -3,6 +3,9 @@
  * window text helpers; invalid input becomes U+FFFD rather than failing. */
 #include "utf.h"
 
+#include "image.h"
+
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,4 +107,22 @@ size_t utf_complete_length(const char *s, size_t n)
     unsigned char lead = (unsigned char)s[n - 1u - back];
     size_t need = lead >= UTF_LEAD_4 ? 4u : lead >= UTF_LEAD_3 ? 3u : lead >= UTF_LEAD_2 ? 2u : 1u;
     return need > back + 1u ? n - 1u - back : n;
+}
+
+int utf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, struct mf_error *e)
+{
+    wchar_t *wide = utf_wide(path);
+    FILE *f = wide != NULL ? _wfopen(wide, L"rb") : NULL;
+    *data = NULL;
+    *size = 0;
+    int rc = f == NULL ? mf_err_set(e, MF_ERR_IMAGE,
+                                    "Cannot open %s: %s. Check that the file still exists and "
+                                    "choose it again.",
+                                    path, wide != NULL ? strerror(errno) : "not a valid name")
+                       : image_read_stream(f, path, max, data, size, e);
+    if (f != NULL) {
+        fclose(f);
+    }
+    free(wide);
+    return rc;
 }

@@ -6,8 +6,11 @@
 
 #include <windows.h>
 
+#include "err.h"
+
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Fresh NUL-terminated copies (free with free()); NULL when out of memory or s is NULL. */
 wchar_t *utf_wide(const char *s);
@@ -23,6 +26,10 @@ char *utf_window_text(HWND hwnd);
 void utf_window_text_buf(HWND hwnd, char *out, size_t max);
 /* Sets a window's text from UTF-8. */
 void utf_set_window_text(HWND hwnd, const char *text);
+
+/* Reads a whole file named in UTF-8 into a new buffer (free() it); more than `max` bytes, or
+ * a file that cannot be opened or read, is MF_ERR_IMAGE with a sentence naming it. */
+int utf_read_file(const char *path, size_t max, uint8_t **data, size_t *size, struct mf_error *e);
 
 /* How many of the first n bytes form whole UTF-8 characters (an incomplete sequence at the end
  * waits for the next bytes). */

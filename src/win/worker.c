@@ -4,6 +4,7 @@
 #include "worker.h"
 
 #include "port.h"
+#include "utf.h"
 #include "winmsg.h"
 
 #include <process.h>
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WORKER_FILE_CHUNK      65536u /* a file is read in steps of this */
 #define WORKER_FILE_MAX        CHIP_FLASH_SIZE_MAX
 #define WORKER_PROGRESS_GAP_MS 250u /* rate, time left and countdown: at most this often */
 #define WORKER_HEADER_SECTOR   CHIP_SECTOR_SIZE
@@ -161,75 +161,6 @@ static const char *worker_base_name(const char *path)
     return base;
 }
 
-static FILE *worker_fopen(const char *path)
-{
-    FILE *f = NULL;
-    int n = MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, NULL, 0);
-    wchar_t *wide = n > 0 ? calloc((size_t)n, sizeof *wide) : NULL;
-    if (wide != NULL && MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, path, -1, wide, n) > 0) {
-        f = _wfopen(wide, L"rb");
-    } else {
-        errno = EINVAL;
-    }
-    free(wide);
-    return f;
-}
-
-/* Reads a whole file (at most WORKER_FILE_MAX bytes); MF_ERR_IMAGE with a sentence naming it. */
-static int worker_read_file(const char *path, uint8_t **data, size_t *size, struct mf_error *e)
-{
-    const char *name = worker_base_name(path);
-    FILE *f = worker_fopen(path);
-    uint8_t *buf = NULL;
-    size_t len = 0, cap = 0;
-    int rc = MF_OK;
-    *data = NULL;
-    *size = 0;
-    if (f == NULL) {
-        rc = mf_err_set(e, MF_ERR_IMAGE,
-                        "Cannot open %s: %s. Check that the file still exists and choose it "
-                        "again.",
-                        path, strerror(errno));
-    }
-    while (rc == MF_OK) {
-        if (len == cap) {
-            size_t want = cap + WORKER_FILE_CHUNK;
-            uint8_t *grown = cap <= WORKER_FILE_MAX ? realloc(buf, want) : NULL;
-            if (grown == NULL) {
-                rc = mf_err_set(e, MF_ERR_NO_MEMORY, "Out of memory while reading %s.", name);
-                break;
-            }
-            buf = grown;
-            cap = want;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (len > WORKER_FILE_MAX) {
-            rc = mf_err_set(e, MF_ERR_IMAGE,
-                            "%s is larger than %u MiB, more than an ESP8266's flash can hold. "
-                            "Choose the firmware .bin file instead.",
-                            name, (unsigned)(WORKER_FILE_MAX / WORKER_BYTES_PER_MB));
-        } else if (got == 0 && ferror(f)) {
-            rc = mf_err_set(e, MF_ERR_IMAGE,
-                            "Cannot read %s: %s. Copy it to a local folder and "
-                            "choose it again.",
-                            name, strerror(errno));
-        } else if (got == 0) {
-            break;
-        }
-    }
-    if (f != NULL) {
-        fclose(f);
-    }
-    if (rc == MF_OK) {
-        *data = buf;
-        *size = len;
-    } else {
-        free(buf);
-    }
-    return rc;
-}
-
 static void worker_log_image(const struct worker *w, const struct flasher_file *f,
                              const struct image_info *info)
 {
@@ -254,7 +185,7 @@ static int worker_load_files(struct worker *w, struct mf_error *e)
             continue;
         }
         size_t n = w->nfiles, size = 0;
-        rc = worker_read_file(r->files[i].path, &w->data[n], &size, e);
+        rc = utf_read_file(r->files[i].path, WORKER_FILE_MAX, &w->data[n], &size, e);
         w->files[n].name = worker_base_name(r->files[i].path);
         w->files[n].offset = r->files[i].offset;
         w->files[n].data = w->data[n];
