@@ -26,6 +26,7 @@ enum {
 struct endpoint {
     enum endpoint_kind kind;
     struct vserial *vs;         /* ENDPOINT_PTY */
+    char *link_path;            /* ENDPOINT_PTY: where the pty is linked (kept for a replug) */
     struct rfc2217_server *rfc; /* ENDPOINT_RFC2217 */
     intptr_t listener;          /* ENDPOINT_TCP */
     intptr_t client;            /* ENDPOINT_TCP: current client or NET_INVALID */
@@ -86,10 +87,11 @@ int endpoint_open_pty(const char *link_path, struct endpoint **out)
     if (ep == NULL) {
         return PORT_ERR_NO_MEMORY;
     }
-    int rc = vserial_create(link_path, &ep->vs);
+    ep->link_path = strdup(link_path);
+    int rc = ep->link_path != NULL ? vserial_create(link_path, &ep->vs) : -ENOMEM;
     if (rc != 0) {
-        free(ep);
-        return PORT_ERR_IO;
+        endpoint_close(ep);
+        return rc == -ENOMEM ? PORT_ERR_NO_MEMORY : PORT_ERR_IO;
     }
     *out = ep;
     return PORT_OK;
@@ -479,6 +481,23 @@ void endpoint_unplug(struct endpoint *ep)
     }
 }
 
+int endpoint_replug(struct endpoint *ep)
+{
+    struct vserial *vs = NULL;
+    if (ep->kind != ENDPOINT_PTY) {
+        return PORT_OK;
+    }
+    /* The old pair is gone (its names released at the unplug); a fresh one takes the link. */
+    vserial_destroy(ep->vs);
+    ep->vs = NULL;
+    int rc = vserial_create(ep->link_path, &vs);
+    if (rc != 0) {
+        return rc == -ENOMEM ? PORT_ERR_NO_MEMORY : PORT_ERR_IO;
+    }
+    ep->vs = vs;
+    return PORT_OK;
+}
+
 void endpoint_close(struct endpoint *ep)
 {
     if (ep == NULL) {
@@ -493,6 +512,7 @@ void endpoint_close(struct endpoint *ep)
     endpoint_tcp_drop(ep, endpoint_tcp_client(ep));
     net_close(ep->listener);
     vserial_destroy(ep->vs);
+    free(ep->link_path);
     rfc2217_server_stop(ep->rfc);
     pthread_cond_destroy(&ep->changed);
     pthread_mutex_destroy(&ep->lock);

@@ -58,6 +58,12 @@ int endpoint_wait_event(struct endpoint *ep, uint32_t timeout_ms);
 /* "Pulls the cable": the client's port disappears (pty) or its connection drops (TCP). */
 void endpoint_unplug(struct endpoint *ep);
 
+/* Plugs the cable back in after endpoint_unplug: a pty comes back as a new pseudo-terminal linked
+ * at the same path (as a re-plugged USB adapter comes back under its old name), and the vserial
+ * shim finds it again; TCP and RFC 2217 have nothing to restore. 0 or a negative enum
+ * port_status. Not while another thread uses the endpoint. */
+int endpoint_replug(struct endpoint *ep);
+
 void endpoint_close(struct endpoint *ep); /* NULL allowed */
 
 #endif

@@ -59,7 +59,7 @@ struct esim {
     struct sim_stub *stub; /* stub mode: runs MicroFlash's stub when a client starts it */
     struct endpoint *ep;
     struct esim_workers workers;
-    bool pty_gone;     /* the pty was unplugged: its link and descriptors are gone for good */
+    bool pty_gone;     /* the pty was unplugged: its link and descriptors are gone until POWER ON */
     bool adapter_gone; /* unplugged (fault or UNPLUG) and not powered on again since */
     struct esim_inbox inbox;
     struct esim_control *control;
@@ -433,8 +433,20 @@ static void esim_cmd_power_off(struct esim *s, struct esim_request *req, uint64_
     esim_reply(s, req, "OK");
 }
 
+/* After an unplug this plugs the adapter back in: a pty comes back at its path (a new one). */
 static void esim_cmd_power_on(struct esim *s, struct esim_request *req, uint64_t t)
 {
+    if (s->pty_gone) {
+        int rc = esim_workers_replug(&s->workers);
+        if (rc != PORT_OK) {
+            esim_reply(s, req, "ERR the pty could not be created again at %s: %s", s->opt.pty_path,
+                       port_status_text(rc));
+            return;
+        }
+        s->pty_gone = false;
+        s->clients = 0;
+        esim_logf(s, t, "the adapter is plugged in again: a new pty at %s", s->opt.pty_path);
+    }
     esim_logf(s, t, "power on");
     s->adapter_gone = false;
     board_power_on(s->board, t);
@@ -470,6 +482,29 @@ static void esim_cmd_stats(struct esim *s, struct esim_request *req, uint64_t t)
     free(text);
 }
 
+static void esim_cmd_repl_last(struct esim *s, struct esim_request *req, uint64_t t)
+{
+    char *json = esim_repl_last_json(s->board);
+    (void)t;
+    if (json == NULL) {
+        esim_reply(s, req, "ERR out of memory");
+    } else {
+        esim_reply(s, req, "OK %s", json);
+    }
+    free(json);
+}
+
+static void esim_cmd_fs_out(struct esim *s, struct esim_request *req, uint64_t t, const char *arg)
+{
+    char err[512];
+    (void)t;
+    if (esim_fs_out(s->board, arg, err, sizeof err) != 0) {
+        esim_reply(s, req, "ERR %s", err);
+    } else {
+        esim_reply(s, req, "OK");
+    }
+}
+
 static void esim_cmd_flash_out(struct esim *s, struct esim_request *req, uint64_t t,
                                const char *arg)
 {
@@ -500,14 +535,22 @@ static const struct {
     bool acts;
     void (*run)(struct esim *s, struct esim_request *req, uint64_t t);
 } ESIM_COMMANDS[] = {
-        {"BOOT DOWN", true, esim_cmd_boot_down}, {"BOOT UP", true, esim_cmd_boot_up},
-        {"RESET", true, esim_cmd_reset},         {"RESET DOWN", true, esim_cmd_reset_down},
-        {"RESET UP", true, esim_cmd_reset_up},   {"POWER OFF", true, esim_cmd_power_off},
-        {"POWER ON", true, esim_cmd_power_on},   {"UNPLUG", true, esim_cmd_unplug},
-        {"STATS", false, esim_cmd_stats},        {"QUIT", false, esim_cmd_quit},
+        {"BOOT DOWN", true, esim_cmd_boot_down},  {"BOOT UP", true, esim_cmd_boot_up},
+        {"RESET", true, esim_cmd_reset},          {"RESET DOWN", true, esim_cmd_reset_down},
+        {"RESET UP", true, esim_cmd_reset_up},    {"POWER OFF", true, esim_cmd_power_off},
+        {"POWER ON", true, esim_cmd_power_on},    {"UNPLUG", true, esim_cmd_unplug},
+        {"STATS", false, esim_cmd_stats},         {"QUIT", false, esim_cmd_quit},
+        {"REPL LAST", false, esim_cmd_repl_last},
 };
 
-#define ESIM_FLASH_OUT_COMMAND "FLASH-OUT"
+/* Commands followed by arguments ("FLASH-OUT FILE"); the run gets them ("" when none). */
+static const struct {
+    const char *name;
+    void (*run)(struct esim *s, struct esim_request *req, uint64_t t, const char *arg);
+} ESIM_ARG_COMMANDS[] = {
+        {"FLASH-OUT", esim_cmd_flash_out},
+        {"FS-OUT", esim_cmd_fs_out},
+};
 
 /* Words of a command separated by single spaces, without surrounding white space. */
 static void esim_normalize(const char *line, char *out, size_t cap)
@@ -532,14 +575,17 @@ static void esim_execute(struct esim *s, struct esim_request *req)
 {
     char cmd[ESIM_CONTROL_LINE_MAX];
     uint64_t t = esim_now(s);
-    size_t fo = sizeof ESIM_FLASH_OUT_COMMAND - 1;
 
     esim_normalize(req->line, cmd, sizeof cmd);
     esim_pump(s, t);
     esim_logf(s, t, "control: %s", cmd);
-    if (strncasecmp(cmd, ESIM_FLASH_OUT_COMMAND, fo) == 0 && (cmd[fo] == '\0' || cmd[fo] == ' ')) {
-        esim_cmd_flash_out(s, req, t, cmd[fo] == ' ' ? cmd + fo + 1 : "");
-        return;
+    for (size_t i = 0; i < sizeof ESIM_ARG_COMMANDS / sizeof ESIM_ARG_COMMANDS[0]; i++) {
+        size_t n = strlen(ESIM_ARG_COMMANDS[i].name);
+        if (strncasecmp(cmd, ESIM_ARG_COMMANDS[i].name, n) == 0 &&
+            (cmd[n] == '\0' || cmd[n] == ' ')) {
+            ESIM_ARG_COMMANDS[i].run(s, req, t, cmd[n] == ' ' ? cmd + n + 1 : "");
+            return;
+        }
     }
     for (size_t i = 0; i < sizeof ESIM_COMMANDS / sizeof ESIM_COMMANDS[0]; i++) {
         if (strcasecmp(cmd, ESIM_COMMANDS[i].name) == 0) {
@@ -552,7 +598,7 @@ static void esim_execute(struct esim *s, struct esim_request *req)
     }
     esim_reply(s, req,
                "ERR unknown command '%s'; use BOOT DOWN|UP, RESET, RESET DOWN|UP, POWER OFF|ON, "
-               "UNPLUG, STATS, FLASH-OUT [FILE] or QUIT",
+               "UNPLUG, STATS, FLASH-OUT [FILE], REPL LAST, FS-OUT REMOTE FILE or QUIT",
                cmd);
 }
 

@@ -111,6 +111,8 @@ void esim_workers_init(struct esim_workers *w, struct esim_inbox *inbox);
 int esim_workers_start(struct esim_workers *w, struct endpoint *ep); /* 0 or -1 */
 /* endpoint_unplug with the workers kept off the endpoint meanwhile. */
 void esim_workers_unplug(struct esim_workers *w);
+/* endpoint_replug likewise (a new pty at the same link path); 0 or a negative enum port_status. */
+int esim_workers_replug(struct esim_workers *w);
 /* Stops the inbox, joins the threads. A zeroed or merely initialised set is allowed. */
 void esim_workers_stop(struct esim_workers *w);
 
@@ -151,5 +153,15 @@ struct esim_report {
 /* Writes the statistics as one line of JSON (no newline). Returns 0, or -1 on an I/O error or
  * when memory ran out. */
 int esim_stats_write(FILE *out, const struct esim_report *r);
+
+/* ---- MicroPython's side of the board (esp8266_sim_repl.c) ---- */
+
+/* The last program the REPL compiled (board_repl_last_program) as a JSON string with its
+ * quotes: \", \\, \n, \r, \t, and \u00XX for every other byte below 0x20 or from 0x7F, so
+ * each byte of the program is exactly one character. malloc'd; NULL when out of memory. */
+char *esim_repl_last_json(struct board *b);
+/* FS-OUT: args "REMOTE FILE" - the board's file REMOTE (its MicroPython filesystem) written to
+ * the host file FILE. 0, or -1 with a sentence in err. */
+int esim_fs_out(struct board *b, const char *args, char *err, size_t err_size);
 
 #endif

@@ -186,6 +186,14 @@ void esim_workers_unplug(struct esim_workers *w)
     pthread_rwlock_unlock(&w->lock);
 }
 
+int esim_workers_replug(struct esim_workers *w)
+{
+    pthread_rwlock_wrlock(&w->lock);
+    int rc = endpoint_replug(w->ep);
+    pthread_rwlock_unlock(&w->lock);
+    return rc;
+}
+
 void esim_workers_stop(struct esim_workers *w)
 {
     if (w->inbox == NULL) {

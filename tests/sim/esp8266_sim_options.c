@@ -453,7 +453,8 @@ void esim_options_usage(FILE *out)
           "  --log FILE              narration of the board (- = stderr)\n"
           "  --help                  this text\n"
           "Control channel (one command per line): BOOT DOWN|UP, RESET, RESET DOWN|UP,\n"
-          "POWER OFF|ON, UNPLUG, STATS, FLASH-OUT [FILE], QUIT. See tests/sim/README.md.\n",
+          "POWER OFF|ON, UNPLUG, STATS, FLASH-OUT [FILE], REPL LAST, FS-OUT REMOTE FILE,\n"
+          "QUIT. See tests/sim/README.md.\n",
           out);
 }
 

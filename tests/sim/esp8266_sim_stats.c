@@ -9,6 +9,7 @@
 #include <zlib.h>
 
 #include "boot.h"
+#include "repl.h"
 #include "sim_stub.h"
 #include "simtime.h"
 
@@ -320,6 +321,29 @@ static void esim_stats_board(struct esim_json *j, struct board *b, const struct 
     json_close(j, '}');
 }
 
+/* MicroPython's side: the REPL's mode and counters (repl.h) and the filesystem's use. */
+static void esim_stats_repl(struct esim_json *j, struct board *b)
+{
+    struct sim_repl *r = board_repl(b);
+    const struct sim_repl_stats *st = sim_repl_stats(r);
+    json_open(j, "repl", '{');
+    json_str(j, "mode", sim_repl_mode_name(sim_repl_mode(r)));
+    json_u64(j, "programs", st->programs);
+    json_u64(j, "soft_reboots", st->soft_reboots);
+    json_u64(j, "keyboard_interrupts", st->keyboard_interrupts);
+    json_u64(j, "raw_paste_sessions", st->raw_paste_sessions);
+    json_u64(j, "raw_paste_bytes", st->raw_paste_bytes);
+    json_u64(j, "raw_paste_last_bytes", st->raw_paste_last_bytes);
+    json_u64(j, "raw_paste_grants", st->raw_paste_grants);
+    json_u64(j, "window_violations", st->window_violations);
+    json_u64(j, "window_violation_sessions", st->window_violation_sessions);
+    json_u64(j, "last_violation_byte", st->last_violation_byte);
+    json_u64(j, "last_violation_allowed", st->last_violation_allowed);
+    json_u64(j, "stdin_dropped", st->stdin_dropped);
+    json_u64(j, "fs_used", sim_mpy_fs_used(sim_repl_fs(r)));
+    json_close(j, '}');
+}
+
 static void esim_stats_faults(struct esim_json *j, const struct board_config *cfg)
 {
     const struct board_faults *f = &cfg->faults;
@@ -488,6 +512,7 @@ int esim_stats_write(FILE *out, const struct esim_report *r)
     esim_stats_flash(&j, st, &ji);
     esim_stats_violations(&j, st);
     esim_stats_bound(&j, &ji);
+    esim_stats_repl(&j, r->board);
     json_close(&j, '}');
     free(ji.ranges);
     return ferror(out) ? -1 : 0;

@@ -638,6 +638,133 @@ static void test_fault_unplug(void **state)
     quit_ok(p);
 }
 
+/* UNPLUG, then POWER ON: the adapter comes back at the same path as a new pty whose modem
+ * lines work (a run-mode reset through RTS shows MicroPython's banner). */
+static void test_unplug_replug(void **state)
+{
+    struct ctx *c = *state;
+    char link[PATH_MAX];
+    size_t at = 0;
+    struct simtest_proc *p = sim_start(c, 0, "--pty", ctx_path(c, "ttyReplug", link),
+                                       "--time-scale", "0", "--flash-state", "used", NULL);
+    client_open(c, p, 115200);
+    assert_int_equal(simtest_send(&c->client, "\x03", 1), PORT_OK);
+    assert_true(simtest_read_until(&c->client, PROMPT, WAIT_MS, &at));
+    assert_true(simtest_control_ok(p, "UNPLUG"));
+    assert_int_equal(simtest_read_until_error(&c->client, WAIT_MS), PORT_ERR_GONE);
+    assert_int_equal(access(link, F_OK), -1);
+    simtest_close(&c->client);
+    assert_true(simtest_control_ok(p, "POWER ON"));
+    assert_int_equal(access(link, F_OK), 0);
+    char *json = stats_line(p);
+    assert_non_null(strstr(json, "\"unplugged\":false"));
+    free(json);
+    client_open(c, p, 115200);
+    simtest_reset_run(&c->client);
+    assert_true(simtest_read_until(&c->client, BANNER, WAIT_MS, &at));
+    assert_true(simtest_read_until(&c->client, PROMPT, WAIT_MS, &at));
+    simtest_forget(&c->client);
+    assert_int_equal(simtest_send(&c->client, "print(6*7)\r", 11), PORT_OK);
+    assert_true(simtest_read_until(&c->client, "\r\n42\r\n>>> ", WAIT_MS, &at));
+    simtest_close(&c->client);
+    quit_ok(p);
+}
+
+/* ---- MicroPython's side: REPL LAST, FS-OUT, the repl statistics ---- */
+
+/* Sends text to the friendly REPL and waits for the prompt after it. */
+static void repl_line(struct ctx *c, const char *text)
+{
+    size_t at = 0;
+    simtest_forget(&c->client);
+    assert_int_equal(simtest_send(&c->client, text, strlen(text)), PORT_OK);
+    assert_true(simtest_read_until(&c->client, PROMPT, WAIT_MS, &at));
+}
+
+static void expect_reply(struct simtest_proc *p, const char *cmd, const char *want)
+{
+    char *reply = simtest_control(p, cmd);
+    assert_non_null(reply);
+    assert_string_equal(reply, want);
+    free(reply);
+}
+
+static void test_repl_control(void **state)
+{
+    struct ctx *c = *state;
+    char link[PATH_MAX], out[PATH_MAX], cmd[2 * PATH_MAX];
+    size_t at = 0, len = 0;
+    uint8_t bytes[256], big[300];
+    struct simtest_proc *p = sim_start(c, 0, "--pty", ctx_path(c, "ttyRepl", link), "--time-scale",
+                                       "0", "--flash-state", "used", NULL);
+    client_open(c, p, 115200);
+    repl_line(c, "\x03");
+    expect_reply(p, "REPL LAST", "OK \"\"");
+    repl_line(c, "s = 'a\"b\\\\'\r");
+    expect_reply(p, "REPL LAST", "OK \"s = 'a\\\"b\\\\\\\\'\"");
+    /* a paste keeps its line ends, tabs and bytes from 0x80 (readline drops those) */
+    repl_line(c, "\x05"
+                 "for i in range(2):\r\tprint(i, '\xc3\xa9')\r\x04");
+    expect_reply(p, "REPL LAST", "OK \"for i in range(2):\\r\\tprint(i, '\\u00c3\\u00a9')\\r\"");
+    assert_int_equal(stats_u64(p, "repl", "programs"), 2);
+
+    /* FS-OUT: a file the board's Python wrote, byte for byte */
+    repl_line(c, "f=open('t.bin','wb')\r");
+    repl_line(c, "f.write(bytes(range(256)))\r");
+    repl_line(c, "f.close()\r");
+    snprintf(cmd, sizeof cmd, "FS-OUT /t.bin %s", ctx_path(c, "t.bin", out));
+    assert_true(simtest_control_ok(p, cmd));
+    uint8_t *data = simtest_read_file(out, &len);
+    assert_non_null(data);
+    assert_int_equal(len, sizeof bytes);
+    for (size_t i = 0; i < sizeof bytes; i++) {
+        bytes[i] = (uint8_t)i;
+    }
+    assert_memory_equal(data, bytes, sizeof bytes);
+    free(data);
+    expect_reply(p, "FS-OUT /none.bin /tmp/x", "ERR the board has no file /none.bin");
+    char *reply = simtest_control(p, "FS-OUT /t.bin");
+    assert_non_null(reply);
+    assert_memory_equal(reply, "ERR ", 4);
+    free(reply);
+
+    /* raw paste within the window, then one that overruns it */
+    char *json = stats_line(p);
+    assert_non_null(strstr(json, "\"repl\":{\"mode\":\"friendly\""));
+    free(json);
+    simtest_forget(&c->client);
+    assert_int_equal(simtest_send(&c->client,
+                                  "\x01\x05"
+                                  "A\x01",
+                                  4),
+                     PORT_OK);
+    assert_true(simtest_read_until(&c->client, "R\x01\x80", WAIT_MS, &at));
+    assert_int_equal(simtest_send(&c->client, "print(1)\x04", 9), PORT_OK);
+    assert_true(simtest_read_until(&c->client,
+                                   "\x04"
+                                   "1\r\n\x04\x04>",
+                                   WAIT_MS, &at));
+    assert_int_equal(stats_u64(p, "repl", "raw_paste_sessions"), 1);
+    assert_int_equal(stats_u64(p, "repl", "raw_paste_last_bytes"), 8);
+    assert_int_equal(stats_u64(p, "repl", "window_violations"), 0);
+    memset(big, ' ', sizeof big);
+    big[sizeof big - 1] = '1';
+    simtest_forget(&c->client);
+    assert_int_equal(simtest_send(&c->client,
+                                  "\x05"
+                                  "A\x01",
+                                  3),
+                     PORT_OK);
+    assert_true(simtest_read_until(&c->client, "R\x01\x80", WAIT_MS, &at));
+    assert_int_equal(simtest_send(&c->client, big, sizeof big), PORT_OK);
+    assert_int_equal(simtest_send(&c->client, "\x04", 1), PORT_OK);
+    assert_true(simtest_read_until(&c->client, "\x04>", WAIT_MS, &at));
+    assert_int_equal(stats_u64(p, "repl", "window_violations"), sizeof big - 256u);
+    assert_int_equal(stats_u64(p, "repl", "window_violation_sessions"), 1);
+    simtest_close(&c->client);
+    quit_ok(p);
+}
+
 static void test_fault_reset(void **state)
 {
     struct ctx *c = *state;
@@ -867,6 +994,8 @@ int main(int argc, char **argv)
             SIM_TEST(test_fault_to_host),
             SIM_TEST(test_fault_stall),
             SIM_TEST(test_fault_unplug),
+            SIM_TEST(test_unplug_replug),
+            SIM_TEST(test_repl_control),
             SIM_TEST(test_fault_reset),
             SIM_TEST(test_fault_flash),
             SIM_TEST(test_fault_slow_flash),
