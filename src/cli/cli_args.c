@@ -18,6 +18,7 @@
 #define CLI_FOR_WRITE   CLI_BIT(CLI_CMD_WRITE_FLASH)
 #define CLI_FOR_VERIFY  CLI_BIT(CLI_CMD_VERIFY_FLASH)
 #define CLI_FOR_PARAMS  (CLI_FOR_WRITE | CLI_FOR_VERIFY)
+#define CLI_FOR_REPL    CLI_BIT(CLI_CMD_REPL)
 #define CLI_GLOBAL      0u
 
 static const struct cli_command CLI_COMMANDS[] = {
@@ -63,6 +64,22 @@ static const struct cli_command CLI_COMMANDS[] = {
          "List serial ports (no board needed)",
          "Lists the serial ports, one per line: NAME  DESCRIPTION  [VID:PID CHIP].\n"
          "Ports that look like an ESP board (a known USB-serial chip) are marked '*'.\n"},
+        {CLI_CMD_FS, "fs", CLI_POS_FS,
+         "ls [DIR] | put LOCAL [REMOTE] | get REMOTE [LOCAL] | rm REMOTE", CLI_BOARD_MPY,
+         "MicroPython's files on the board: list, upload, download, remove",
+         "Talks to MicroPython's raw REPL (the board is not reset; a running program is\n"
+         "stopped with Ctrl-C). --baud is MicroPython's rate [115200].\n"
+         "  ls [DIR]               list a folder (default /): size and name\n"
+         "  put LOCAL [REMOTE]     upload a file (default REMOTE: /NAME of LOCAL)\n"
+         "  get REMOTE [LOCAL]     download a file (default LOCAL: its name, here)\n"
+         "  rm REMOTE              remove a file\n"
+         "Example: mflash -p COM5 fs put main.py\n"},
+        {CLI_CMD_REPL, "repl", CLI_POS_NONE, "", CLI_BOARD_MPY,
+         "Talk to MicroPython's REPL (a serial terminal)",
+         "Connects the console to the board at --baud [115200] without resetting it.\n"
+         "Every key goes to the board (Ctrl-C too); Ctrl-] quits. When standard input\n"
+         "is not a terminal, it is sent as it is, and mflash ends once the board has\n"
+         "been quiet for --quiet-ms after the input ended.\n"},
 };
 
 enum cli_opt_id {
@@ -87,6 +104,7 @@ enum cli_opt_id {
     CLI_OPT_NO_COMPRESS,
     CLI_OPT_FORCE,
     CLI_OPT_DIFF,
+    CLI_OPT_QUIET_MS,
     CLI_OPT_COUNT
 };
 
@@ -153,6 +171,9 @@ static const struct cli_option CLI_OPTIONS[] = {
          "Write files that fail the image checks as raw data (also at 0x0)"},
         {CLI_OPT_DIFF, NULL, "--diff", CLI_ARG_VALUE, "yes|no", CLI_FOR_VERIFY,
          "Show differences (accepted; the first differing address is always named) [no]"},
+        {CLI_OPT_QUIET_MS, NULL, "--quiet-ms", CLI_ARG_VALUE, "N", CLI_FOR_REPL,
+         "With piped input: end once the input ended and the board said nothing for N ms "
+         "[500]"},
 };
 
 #define CLI_COMMAND_COUNT (sizeof CLI_COMMANDS / sizeof CLI_COMMANDS[0])
@@ -442,6 +463,11 @@ static int cli_option_apply(struct cli_parse *p, const struct cli_option *o, con
                             value);
         }
         break;
+    case CLI_OPT_QUIET_MS:
+        if (!cli_parse_u32(value, &a->quiet_ms)) {
+            rc = cli_bad_number(e, spelling, value, "a number of milliseconds");
+        }
+        break;
     default: break;
     }
     return rc;
@@ -595,7 +621,9 @@ static int cli_parse_positional(const struct cli_parse *p, struct cli_args *a, s
                                     [CLI_POS_FILE] = 1u};
     const struct cli_command *c = a->command;
     int rc = MF_OK;
-    if (c->pos != CLI_POS_PAIRS && p->npos != wanted[c->pos]) {
+    if (c->pos == CLI_POS_FS) {
+        rc = cli_args_parse_fs(p->pos, p->npos, a, e);
+    } else if (c->pos != CLI_POS_PAIRS && p->npos != wanted[c->pos]) {
         rc = mf_err_set(e, MF_ERR_ARG,
                         "%s takes %s%s; %zu argument%s given. Run 'mflash %s --help'.", c->name,
                         c->synopsis[0] != '\0' ? c->synopsis : "no arguments",
@@ -664,6 +692,7 @@ static void cli_args_defaults(struct cli_args *a)
     a->params.mode = IMAGE_KEEP;
     a->params.freq = IMAGE_KEEP;
     a->params.size = IMAGE_KEEP;
+    a->quiet_ms = CLI_REPL_QUIET_MS;
 }
 
 int cli_args_parse(int argc, char *const argv[], const struct cli_env *env, struct cli_args *args,

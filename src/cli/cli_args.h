@@ -20,6 +20,9 @@
 #define CLI_BAUD_AUTO_WORD   "auto"
 #define CLI_DEFAULT_ATTEMPTS 7u /* esptool's --connect-attempts default */
 #define CLI_MS_PER_SECOND    1000u
+#define CLI_PATH_MAX         512u    /* a path on the board that mflash makes up */
+#define CLI_MPY_BAUD         115200u /* MicroPython's REPL: fs and repl with --baud auto */
+#define CLI_REPL_QUIET_MS    500u    /* repl with piped input: ends once the board is this quiet */
 
 enum cli_cmd_id {
     CLI_CMD_CHIP_ID = 0,
@@ -33,6 +36,8 @@ enum cli_cmd_id {
     CLI_CMD_IMAGE_INFO,
     CLI_CMD_RUN,
     CLI_CMD_LIST_PORTS,
+    CLI_CMD_FS,
+    CLI_CMD_REPL,
     CLI_CMD_COUNT
 };
 
@@ -43,6 +48,7 @@ enum cli_pos_kind {
     CLI_POS_ADDR_SIZE, /* ADDR SIZE */
     CLI_POS_READ,      /* ADDR SIZE|ALL FILE */
     CLI_POS_FILE,      /* FILE */
+    CLI_POS_FS,        /* ls [DIR] | put LOCAL [REMOTE] | get REMOTE [LOCAL] | rm REMOTE */
 };
 
 /* What a command needs of the board. */
@@ -50,6 +56,15 @@ enum cli_board {
     CLI_BOARD_NONE = 0, /* files or the port list only */
     CLI_BOARD_LOADER,   /* the boot ROM's loader is enough (IDs, MAC, run) */
     CLI_BOARD_STUB,     /* flash work: the flasher stub unless --no-stub */
+    CLI_BOARD_MPY,      /* MicroPython's REPL at --baud (115200), the board not reset */
+};
+
+/* What `fs` does. */
+enum cli_fs_op {
+    CLI_FS_LS = 0,
+    CLI_FS_PUT,
+    CLI_FS_GET,
+    CLI_FS_RM,
 };
 
 struct cli_command {
@@ -100,6 +115,13 @@ struct cli_args {
     uint32_t size;
     bool size_all; /* read_flash ... ALL */
     const char *file;
+
+    /* fs and repl */
+    enum cli_fs_op fs_op;
+    const char *remote;            /* the path on the board ("/" for ls without DIR) */
+    const char *local;             /* put: the file to send; get: the file to write */
+    char remote_buf[CLI_PATH_MAX]; /* put's default REMOTE: "/" + the file name of LOCAL */
+    uint32_t quiet_ms;             /* repl --quiet-ms */
 };
 
 /* The environment variables esptool reads (NULL when unset). */
@@ -117,6 +139,13 @@ int cli_args_parse(int argc, char *const argv[], const struct cli_env *env, stru
 
 /* True when argv asks for --json anywhere (for reporting a parse error in the right form). */
 bool cli_args_want_json(int argc, char *const argv[]);
+
+/* cli_args_fs.c: the positional arguments of `fs` (npos words after the command). */
+int cli_args_parse_fs(const char *const *pos, size_t npos, struct cli_args *args,
+                      struct mf_error *e);
+
+/* The file name at the end of a path ('/' or '\\' separated). */
+const char *cli_path_base(const char *path);
 
 /* A number: decimal, or hex after 0x/0X. False for empty text, other characters, overflow. */
 bool cli_parse_u32(const char *text, uint32_t *out);

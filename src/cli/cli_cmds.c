@@ -6,6 +6,7 @@
 #include "cli_baud.h"
 
 #include "cli_files.h"
+#include "cli_mpy.h"
 #include "cli_platform.h"
 #include "flasher.h"
 #include "port.h"
@@ -146,17 +147,24 @@ static const struct port_bridge *cli_adapter_key(const struct cli_job *job, char
     return bridge;
 }
 
+/* job->port from --port (auto: the one port that looks like an ESP board). */
+static int cli_job_resolve_port(struct cli_job *job, struct mf_error *e)
+{
+    int rc = MF_OK;
+    if (cli_word_equal(job->args->port, CLI_AUTO_PORT)) {
+        rc = cli_job_pick_port(job, e);
+    } else {
+        snprintf(job->port, sizeof job->port, "%s", job->args->port);
+    }
+    return rc;
+}
+
 static int cli_job_connect(struct cli_job *job, struct mf_error *e)
 {
     const struct cli_args *a = job->args;
     struct conn_options o;
     char key[CLI_BAUD_KEY_MAX] = "";
-    int rc = MF_OK;
-    if (cli_word_equal(a->port, CLI_AUTO_PORT)) {
-        rc = cli_job_pick_port(job, e);
-    } else {
-        snprintf(job->port, sizeof job->port, "%s", a->port);
-    }
+    int rc = cli_job_resolve_port(job, e);
     conn_options_default(&o);
     o.baud = a->baud != CLI_BAUD_AUTO && a->baud < CHIP_ROM_BAUD ? a->baud : CHIP_ROM_BAUD;
     o.before = a->before;
@@ -430,6 +438,20 @@ static int cli_run_list_ports(struct cli_job *job, struct mf_error *e)
     return rc;
 }
 
+/* ---- MicroPython (cli_mpy.c): the port as it is, no loader ---- */
+
+static int cli_run_fs(struct cli_job *job, struct mf_error *e)
+{
+    int rc = cli_job_resolve_port(job, e);
+    return rc == MF_OK ? cli_mpy_fs(job->args, job->port, job->out, &job->result, e) : rc;
+}
+
+static int cli_run_repl(struct cli_job *job, struct mf_error *e)
+{
+    int rc = cli_job_resolve_port(job, e);
+    return rc == MF_OK ? cli_mpy_repl(job->args, job->port, job->out, e) : rc;
+}
+
 /* ---- The job ---- */
 
 static const struct cli_handler CLI_HANDLERS[] = {
@@ -444,6 +466,8 @@ static const struct cli_handler CLI_HANDLERS[] = {
         {CLI_CMD_IMAGE_INFO, NULL, cli_run_image_info, false},
         {CLI_CMD_RUN, NULL, cli_run_run, false},
         {CLI_CMD_LIST_PORTS, NULL, cli_run_list_ports, false},
+        {CLI_CMD_FS, NULL, cli_run_fs, false},
+        {CLI_CMD_REPL, NULL, cli_run_repl, false},
 };
 
 static const struct cli_handler *cli_handler_find(enum cli_cmd_id id)
@@ -493,13 +517,15 @@ int cli_cmds_run(const struct cli_args *args, struct cli_out *out, struct mf_err
     if (h->prepare != NULL) {
         rc = h->prepare(job, e);
     }
-    if (rc == MF_OK && args->command->board != CLI_BOARD_NONE) {
+    bool loader =
+            args->command->board == CLI_BOARD_LOADER || args->command->board == CLI_BOARD_STUB;
+    if (rc == MF_OK && loader) {
         rc = cli_job_connect(job, e);
     }
     if (rc == MF_OK) {
         rc = h->run(job, e);
     }
-    if (rc == MF_OK && args->command->board != CLI_BOARD_NONE && h->after) {
+    if (rc == MF_OK && loader && h->after) {
         rc = cli_job_after(job, e);
     }
     if (rc == MF_OK) {

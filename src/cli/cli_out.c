@@ -32,6 +32,8 @@ static const struct {
         {MF_ERR_NOT_DOWNLOAD_MODE, CLI_EXIT_CONNECT},
         {MF_ERR_NO_SYNC, CLI_EXIT_CONNECT},
         {MF_ERR_WRONG_CHIP, CLI_EXIT_CONNECT},
+        {MF_ERR_NO_REPL, CLI_EXIT_CONNECT},
+        {MF_ERR_NO_FILE, CLI_EXIT_FILE},
         {MF_ERR_PORT_NOT_FOUND, CLI_EXIT_PORT},
         {MF_ERR_PORT_BUSY, CLI_EXIT_PORT},
         {MF_ERR_PORT_ACCESS, CLI_EXIT_PORT},
@@ -451,6 +453,22 @@ void cli_out_port(struct cli_out *o, const struct port_info *p)
     }
 }
 
+void cli_out_fs_entry(struct cli_out *o, const char *name, bool dir, uint32_t size)
+{
+    if (o->json) {
+        struct cli_json j;
+        cli_json_begin(&j, o->out, "file");
+        cli_json_str(&j, "name", name);
+        cli_json_bool(&j, "dir", dir);
+        cli_json_uint(&j, "size", size);
+        cli_json_end(&j);
+    } else if (dir) {
+        cli_out_info(o, "%10s  %s/", "<dir>", name);
+    } else {
+        cli_out_info(o, "%10u  %s", (unsigned)size, name);
+    }
+}
+
 void cli_out_result(struct cli_out *o, const struct cli_result *r)
 {
     if (o->json) {
@@ -463,6 +481,9 @@ void cli_out_result(struct cli_out *o, const struct cli_result *r)
         }
         if (r->file != NULL) {
             cli_json_str(&j, "file", r->file);
+        }
+        if (r->remote != NULL) {
+            cli_json_str(&j, "remote", r->remote);
         }
         if (r->has_bytes) {
             cli_json_uint(&j, "bytes", r->bytes);

@@ -92,6 +92,9 @@ void cli_out_image(struct cli_out *o, const char *file, bool has_offset, uint32_
 /* One port of list_ports. */
 void cli_out_port(struct cli_out *o, const struct port_info *p);
 
+/* One entry of `fs ls` (JSON "file" event; human: size and name, folders as "<dir>  NAME/"). */
+void cli_out_fs_entry(struct cli_out *o, const char *name, bool dir, uint32_t size);
+
 /* The success line (JSON "result"; nothing for people). Optional fields are NULL / false. */
 struct cli_result {
     const char *command;
@@ -101,6 +104,7 @@ struct cli_result {
     bool has_bytes;
     uint64_t bytes;
     const char *file;
+    const char *remote; /* fs: the path on the board */
     const char *mac;
     const char *chip_id;
     const char *flash_manufacturer;

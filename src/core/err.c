@@ -37,6 +37,8 @@ static const struct mf_err_entry MF_ERR_TABLE[] = {
         {MF_ERR_BOARD_CRASHED, "board-crashed", "the program on the board crashed"},
         {MF_ERR_FLASH_NOT_FOUND, "flash-not-found", "the flash chip does not answer"},
         {MF_ERR_STUB_FAILED, "stub-failed", "the flasher stub did not start"},
+        {MF_ERR_NO_REPL, "no-repl", "no MicroPython REPL answered"},
+        {MF_ERR_NO_FILE, "no-file", "no such file or folder on the board"},
 };
 
 static const struct mf_err_entry *mf_err_find(int code)

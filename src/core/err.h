@@ -35,10 +35,13 @@ enum mf_err {
     MF_ERR_BOARD_CRASHED = -19,     /* the board printed a crash (Fatal exception, Guru ...) */
     MF_ERR_FLASH_NOT_FOUND = -20,   /* the SPI flash chip does not answer */
     MF_ERR_STUB_FAILED = -21,       /* the flasher stub did not start (no OHAI) */
+    /* MicroPython on the board (src/mpy: mflash fs, repl). */
+    MF_ERR_NO_REPL = -22, /* no MicroPython REPL answered (not running, other firmware) */
+    MF_ERR_NO_FILE = -23, /* no such file or folder on the board */
 };
 
 /* The lowest code in use; every code from here to MF_OK has a table entry. */
-#define MF_ERR_LAST MF_ERR_STUB_FAILED
+#define MF_ERR_LAST MF_ERR_NO_FILE
 
 #define MF_ERR_MESSAGE_MAX 768
 

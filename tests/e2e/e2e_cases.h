@@ -19,6 +19,8 @@ struct e2e_case {
 const struct e2e_case *e2e_command_cases(size_t *count);
 /* The cases of e2e_cases_stub.c (the flasher stub: compressed writes, MD5, baud, faults). */
 const struct e2e_case *e2e_stub_cases(size_t *count);
+/* The cases of e2e_cases_mpy.c (MicroPython: fs put/ls/get/rm, repl). */
+const struct e2e_case *e2e_mpy_cases(size_t *count);
 
 /* The noisy-link write: bit flips towards the chip at this rate, with this fault seed. */
 #define CASE_NOISE_PPM  "50"

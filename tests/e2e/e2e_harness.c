@@ -347,7 +347,12 @@ bool e2e_mflash_start(struct e2e *t, const char *const *args)
     for (size_t i = 0; i < n; i++) {
         e2e_cmd_append(t->run_cmd, sizeof t->run_cmd, argv[i]);
     }
-    if (!e2e_child_start(&t->run, argv, t->dir, preload, env)) {
+    if (t->input[0] != '\0') {
+        snprintf(t->run_cmd + strlen(t->run_cmd), sizeof t->run_cmd - strlen(t->run_cmd), " < %s",
+                 t->input);
+    }
+    if (!e2e_child_start_input(&t->run, argv, t->dir, preload, env,
+                               t->input[0] != '\0' ? t->input : NULL)) {
         e2e_fail(t, 0, "cannot start %s", argv[0]);
         return false;
     }
@@ -402,6 +407,7 @@ static const struct e2e_kind E2E_KINDS[] = {
           {"command", 'S'},
           {"status", 'S'}}},
         {"port", {{"name", 's'}, {"description", 's'}, {"likely_esp", 'b'}}},
+        {"file", {{"name", 's'}, {"dir", 'b'}, {"size", 'n'}}},
 };
 
 /* Values a member may take (NULL-terminated lists). */
@@ -543,6 +549,20 @@ int e2e_mflash(struct e2e *t, uint32_t timeout_ms, const char *const *args)
         return -1;
     }
     return e2e_mflash_finish(t, timeout_ms);
+}
+
+int e2e_mflash_input(struct e2e *t, uint32_t timeout_ms, const void *input, size_t len,
+                     const char *const *args)
+{
+    int status = -1;
+    e2e_path(t, "stdin.bin", t->input);
+    if (!e2e_write_file(t->input, input, len)) {
+        e2e_fail(t, 0, "cannot write %s", t->input);
+    } else if (e2e_mflash_start(t, args)) {
+        status = e2e_mflash_finish(t, timeout_ms);
+    }
+    t->input[0] = '\0';
+    return status;
 }
 
 const struct ej_value *e2e_event(const struct e2e *t, const char *kind, size_t nth)

@@ -37,6 +37,7 @@ struct e2e {
     /* mflash's config folder (MICROFLASH_CONFIG_DIR of every run): dir/config, made empty by
      * e2e_init, so the baud memory never comes from another case or the user's home. */
     char config[E2E_PATH_MAX];
+    char input[E2E_PATH_MAX]; /* the next mflash run's standard input ("": /dev/null) */
     struct simtest_proc sim;
     bool sim_up;
     int busy_fd; /* a descriptor holding the port locked, -1 */
@@ -114,6 +115,9 @@ const struct ej_value *e2e_mflash_next_event(struct e2e *t, uint64_t deadline_ms
 int e2e_mflash_finish(struct e2e *t, uint32_t timeout_ms);
 /* Start + finish. */
 int e2e_mflash(struct e2e *t, uint32_t timeout_ms, const char *const *args);
+/* Start + finish with `input` (len bytes, written to dir/stdin.bin) as standard input. */
+int e2e_mflash_input(struct e2e *t, uint32_t timeout_ms, const void *input, size_t len,
+                     const char *const *args);
 
 /* The nth (from 0) event of a kind from the last run; NULL when there is none. */
 const struct ej_value *e2e_event(const struct e2e *t, const char *kind, size_t nth);

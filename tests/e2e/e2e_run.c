@@ -131,6 +131,12 @@ static void e2e_child_reap(struct e2e_child *c, bool block)
 bool e2e_child_start(struct e2e_child *c, const char *const *argv, const char *cwd,
                      const char *preload, const char *const *env)
 {
+    return e2e_child_start_input(c, argv, cwd, preload, env, NULL);
+}
+
+bool e2e_child_start_input(struct e2e_child *c, const char *const *argv, const char *cwd,
+                           const char *preload, const char *const *env, const char *input)
+{
     char *envp[E2E_ENV_MAX];
     char preload_env[4096];
     size_t e = 0;
@@ -164,7 +170,8 @@ bool e2e_child_start(struct e2e_child *c, const char *const *argv, const char *c
     }
     posix_spawn_file_actions_init(&fa);
     posix_spawnattr_init(&attr);
-    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, input != NULL ? input : "/dev/null",
+                                     O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
     posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
     if (cwd != NULL) {

@@ -37,6 +37,9 @@ struct e2e_child {
  * may be NULL). false (message on stderr) when it could not be started. */
 bool e2e_child_start(struct e2e_child *c, const char *const *argv, const char *cwd,
                      const char *preload, const char *const *env);
+/* The same with standard input read from the file `input` (NULL: /dev/null). */
+bool e2e_child_start_input(struct e2e_child *c, const char *const *argv, const char *cwd,
+                           const char *preload, const char *const *env, const char *input);
 /* The next complete stdout line (malloc'd, without '\n'), waiting until `deadline_ms`
  * (e2e_now_ms clock). NULL at the deadline or when stdout ended without another line. */
 char *e2e_child_next_line(struct e2e_child *c, uint64_t deadline_ms);

@@ -581,7 +581,7 @@ static const struct e2e_case CASES[] = {
         {"cli_spellings", case_cli_spellings, false},
 };
 
-/* The case tables: this file's, e2e_cases_cmd.c's and e2e_cases_stub.c's. */
+/* The case tables: this file's, e2e_cases_cmd.c's, e2e_cases_stub.c's and e2e_cases_mpy.c's. */
 static const struct e2e_case *main_cases(size_t *count)
 {
     *count = sizeof CASES / sizeof CASES[0];
@@ -589,7 +589,7 @@ static const struct e2e_case *main_cases(size_t *count)
 }
 
 static const struct e2e_case *(*const TABLES[])(size_t *count) = {main_cases, e2e_command_cases,
-                                                                  e2e_stub_cases};
+                                                                  e2e_stub_cases, e2e_mpy_cases};
 #define N_TABLES (sizeof TABLES / sizeof TABLES[0])
 
 static const struct e2e_case *find_case(const char *name)

@@ -53,7 +53,8 @@ static char *read_back(FILE *f)
 
 static const char *const COMMANDS[] = {"chip_id",     "read_mac",   "flash_id",     "write_flash",
                                        "erase_flash", "read_flash", "erase_region", "verify_flash",
-                                       "image_info",  "run",        "list_ports"};
+                                       "image_info",  "run",        "list_ports",   "fs",
+                                       "repl"};
 
 static void test_command_spellings(void **state)
 {
@@ -512,6 +513,8 @@ static void test_exit_codes(void **state)
             {MF_ERR_BOARD_CRASHED, 1},
             {MF_ERR_FLASH_NOT_FOUND, 1},
             {MF_ERR_STUB_FAILED, 1},
+            {MF_ERR_NO_REPL, 4},
+            {MF_ERR_NO_FILE, 3},
     };
     bool seen[1 - MF_ERR_LAST] = {false};
     (void)state;
@@ -697,6 +700,100 @@ static void test_result_output(void **state)
     fclose(out);
 }
 
+/* ---- fs and repl ---- */
+
+static void test_fs_arguments(void **state)
+{
+    struct cli_args a;
+    struct mf_error e;
+    (void)state;
+    assert_int_equal(parse("-p COM5 fs ls", &a, &e), MF_OK);
+    assert_int_equal(a.command->id, CLI_CMD_FS);
+    assert_int_equal(a.command->board, CLI_BOARD_MPY);
+    assert_int_equal(a.fs_op, CLI_FS_LS);
+    assert_string_equal(a.remote, "/");
+    assert_int_equal(parse("fs ls /lib", &a, &e), MF_OK);
+    assert_string_equal(a.remote, "/lib");
+    /* put: REMOTE defaults to /NAME of LOCAL, with either separator */
+    assert_int_equal(parse("fs put src/app/main.py", &a, &e), MF_OK);
+    assert_int_equal(a.fs_op, CLI_FS_PUT);
+    assert_string_equal(a.local, "src/app/main.py");
+    assert_string_equal(a.remote, "/main.py");
+    assert_int_equal(parse("fs put C:\\work\\boot.py", &a, &e), MF_OK);
+    assert_string_equal(a.remote, "/boot.py");
+    assert_int_equal(parse("fs put main.py /lib/app.py -p COM7", &a, &e), MF_OK);
+    assert_string_equal(a.remote, "/lib/app.py");
+    assert_string_equal(a.port, "COM7");
+    /* get: LOCAL defaults to the board file's name */
+    assert_int_equal(parse("fs get /lib/app.py", &a, &e), MF_OK);
+    assert_int_equal(a.fs_op, CLI_FS_GET);
+    assert_string_equal(a.remote, "/lib/app.py");
+    assert_string_equal(a.local, "app.py");
+    assert_int_equal(parse("fs get /a.txt out.txt", &a, &e), MF_OK);
+    assert_string_equal(a.local, "out.txt");
+    assert_int_equal(parse("fs rm /a.txt", &a, &e), MF_OK);
+    assert_int_equal(a.fs_op, CLI_FS_RM);
+    assert_string_equal(a.remote, "/a.txt");
+    /* refused */
+    assert_int_equal(parse("fs", &a, &e), MF_ERR_ARG);
+    assert_non_null(strstr(e.message, "ls [DIR]"));
+    assert_int_equal(parse("fs cat /a.txt", &a, &e), MF_ERR_ARG);
+    assert_non_null(strstr(e.message, "'cat'"));
+    assert_int_equal(parse("fs rm", &a, &e), MF_ERR_ARG);
+    assert_int_equal(parse("fs rm /a /b", &a, &e), MF_ERR_ARG);
+    assert_non_null(strstr(e.message, "fs rm REMOTE"));
+    assert_int_equal(parse("fs put dir/", &a, &e), MF_ERR_ARG);
+    assert_int_equal(parse("fs get /", &a, &e), MF_ERR_ARG);
+    assert_int_equal(parse("fs ls --erase-all", &a, &e), MF_ERR_ARG);
+}
+
+static void test_repl_arguments(void **state)
+{
+    struct cli_args a;
+    struct mf_error e;
+    (void)state;
+    assert_int_equal(parse("-p /dev/ttyUSB0 repl", &a, &e), MF_OK);
+    assert_int_equal(a.command->id, CLI_CMD_REPL);
+    assert_int_equal(a.quiet_ms, CLI_REPL_QUIET_MS);
+    assert_int_equal(a.baud, CLI_BAUD_AUTO);
+    assert_int_equal(parse("repl --quiet-ms 200 -b 74880", &a, &e), MF_OK);
+    assert_int_equal(a.quiet_ms, 200);
+    assert_int_equal(a.baud, 74880);
+    assert_int_equal(parse("repl --quiet-ms soon", &a, &e), MF_ERR_ARG);
+    assert_int_equal(parse("repl /dev/ttyUSB0", &a, &e), MF_ERR_ARG);
+    assert_int_equal(parse("fs ls --quiet-ms 5", &a, &e), MF_ERR_ARG);
+    assert_non_null(strstr(e.message, "--quiet-ms is not an option of fs"));
+}
+
+static void test_fs_output(void **state)
+{
+    FILE *out = tmpfile();
+    struct cli_out o;
+    struct cli_result r = {.command = "fs",
+                           .remote = "/main.py",
+                           .file = "main.py",
+                           .has_bytes = true,
+                           .bytes = 12,
+                           .elapsed_ms = 80};
+    (void)state;
+    cli_out_init(&o, out, stderr, true, false, false);
+    cli_out_fs_entry(&o, "lib", true, 0);
+    cli_out_fs_entry(&o, "main.py", false, 12);
+    cli_out_result(&o, &r);
+    assert_string_equal(read_back(out),
+                        "{\"event\":\"file\",\"name\":\"lib\",\"dir\":true,\"size\":0}\n"
+                        "{\"event\":\"file\",\"name\":\"main.py\",\"dir\":false,\"size\":12}\n"
+                        "{\"event\":\"result\",\"ok\":true,\"command\":\"fs\",\"file\":"
+                        "\"main.py\",\"remote\":\"/main.py\",\"bytes\":12,\"elapsed_ms\":80}\n");
+    fclose(out);
+    out = tmpfile();
+    cli_out_init(&o, out, stderr, false, false, false);
+    cli_out_fs_entry(&o, "lib", true, 0);
+    cli_out_fs_entry(&o, "main.py", false, 12);
+    assert_string_equal(read_back(out), "     <dir>  lib/\n        12  main.py\n");
+    fclose(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -721,6 +818,9 @@ int main(void)
             cmocka_unit_test(test_progress_terminal),
             cmocka_unit_test(test_progress_json),
             cmocka_unit_test(test_result_output),
+            cmocka_unit_test(test_fs_arguments),
+            cmocka_unit_test(test_repl_arguments),
+            cmocka_unit_test(test_fs_output),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

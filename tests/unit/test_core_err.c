@@ -37,7 +37,9 @@ static void test_codes_are_stable(void **state)
     assert_int_equal(MF_ERR_BOARD_CRASHED, -19);
     assert_int_equal(MF_ERR_FLASH_NOT_FOUND, -20);
     assert_int_equal(MF_ERR_STUB_FAILED, -21);
-    assert_int_equal(MF_ERR_LAST, -21);
+    assert_int_equal(MF_ERR_NO_REPL, -22);
+    assert_int_equal(MF_ERR_NO_FILE, -23);
+    assert_int_equal(MF_ERR_LAST, -23);
 }
 
 /* Every code has its own id and text; unknown codes say so. */
