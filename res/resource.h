@@ -58,13 +58,28 @@
 #define IDC_PROBLEM_ACT3  1305 /* e.g. "Retry with full erase" */
 #define IDC_COPY_DETAILS  1306
 
-/* Terminal and log */
-#define IDC_TABS     1400 /* tab control: Terminal, Log */
-#define IDC_TERM     1401 /* the terminal pane (board output; typed keys go to the board) */
-#define IDC_LOG      1402 /* the log with timestamps */
-#define IDC_SAVE_LOG 1403
+/* Terminal, files and log */
+#define IDC_TABS            1400 /* tab control: Terminal, Files, Log */
+#define IDC_TERM            1401 /* the terminal pane (MicroFlashTerminal, src/win/termview.c) */
+#define IDC_LOG             1402 /* the log with timestamps */
+#define IDC_SAVE_LOG        1403
+#define IDC_TERM_CONNECT    1404 /* "Connect" / "Disconnect" */
+#define IDC_TERM_BAUD       1405 /* the terminal's rate: 115200 (default), 74880 ... */
+#define IDC_TERM_RESET      1406 /* "Reset board": GPIO0 high, ROM lines at 74880, then the REPL */
+#define IDC_TERM_BOOTLOADER 1407 /* "Bootloader": reset into download mode */
+#define IDC_TERM_UPLOAD     1408 /* "Upload...": a file to the board's filesystem */
+#define IDC_TERM_MORE       1409 /* "More": DTR, RTS, soft reset, session log */
+#define IDC_FILES_LIST      1410 /* the board's files (name, size) */
+#define IDC_FILES_UPLOAD    1411
+#define IDC_FILES_DOWNLOAD  1412
+#define IDC_FILES_DELETE    1413
+#define IDC_FILES_REFRESH   1414
 
 /* Commands without a control */
-#define IDM_REFRESH_PORTS 1500 /* F5 */
+#define IDM_REFRESH_PORTS    1500 /* F5 */
+#define IDM_TERM_DTR         1501 /* More menu: DTR asserted (checked) or not */
+#define IDM_TERM_RTS         1502 /* More menu: RTS asserted (checked) or not */
+#define IDM_TERM_SOFT_RESET  1503 /* More menu: MicroPython soft reset */
+#define IDM_TERM_SESSION_LOG 1504 /* More menu: log the session to a file (checked while on) */
 
 #endif

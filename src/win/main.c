@@ -2,6 +2,7 @@
 /* MicroFlash.exe's entry: command line (--port NAME, --firmware PATH), settings, the main
  * dialog (modeless) and the message loop with the F5 accelerator and dialog navigation. */
 #include "mainwnd.h"
+#include "termview.h"
 #include "utf.h"
 
 #include <commctrl.h>
@@ -96,7 +97,7 @@ int WINAPI wWinMain(HINSTANCE instance, HINSTANCE prev, PWSTR cmdline, int show)
     settings_default(&app->settings);
     settings_load(&app->settings);
     main_parse_args(app, &port, &firmware);
-    if (mainwnd_create(app) != NULL) {
+    if (termview_register(instance) && mainwnd_create(app) != NULL) {
         if (app->settings.has_placement &&
             MonitorFromRect(&app->settings.placement.rcNormalPosition, MONITOR_DEFAULTTONULL) !=
                     NULL) {

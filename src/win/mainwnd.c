@@ -4,6 +4,7 @@
 #include "mainwnd.h"
 #include "utf.h"
 
+#include <commdlg.h>
 #include <dbt.h>
 #include <shellapi.h>
 
@@ -50,6 +51,22 @@ uint64_t mainwnd_now_ms(void)
 void mainwnd_combo_text(const struct app *app, int id, char *out, size_t max)
 {
     utf_window_text_buf(mainwnd_item(app, id), out, max);
+}
+
+bool mainwnd_ask_path(struct app *app, const struct mainwnd_path_ask *a, wchar_t *path, size_t cap)
+{
+    OPENFILENAMEW ofn = {
+            .lStructSize = sizeof ofn,
+            .hwndOwner = app->hwnd,
+            .lpstrFilter = a->filter,
+            .lpstrFile = path,
+            .nMaxFile = cap > MAXDWORD ? MAXDWORD : (DWORD)cap,
+            .lpstrDefExt = a->ext,
+            .lpstrTitle = a->title,
+            .Flags = OFN_PATHMUSTEXIST | OFN_HIDEREADONLY | OFN_NOCHANGEDIR |
+                     (a->save ? (a->overwrite ? OFN_OVERWRITEPROMPT : 0u) : OFN_FILEMUSTEXIST),
+    };
+    return a->save ? GetSaveFileNameW(&ofn) != 0 : GetOpenFileNameW(&ofn) != 0;
 }
 
 /* ---- Commands ---- */
@@ -119,6 +136,20 @@ static const struct mainwnd_command_row {
         {IDC_EXTRA_ADD, BN_CLICKED, mainwnd_extra_add},
         {IDC_EXTRA_REMOVE, BN_CLICKED, mainwnd_extra_remove},
         {IDM_REFRESH_PORTS, MAINWND_ANY_CODE, mainwnd_cmd_refresh},
+        {IDC_TERM_CONNECT, BN_CLICKED, mainwnd_term_connect_toggle},
+        {IDC_TERM_BAUD, CBN_SELCHANGE, mainwnd_term_baud_chosen},
+        {IDC_TERM_RESET, BN_CLICKED, mainwnd_term_reset},
+        {IDC_TERM_BOOTLOADER, BN_CLICKED, mainwnd_term_bootloader},
+        {IDC_TERM_UPLOAD, BN_CLICKED, mainwnd_files_upload},
+        {IDC_TERM_MORE, BN_CLICKED, mainwnd_term_more},
+        {IDM_TERM_DTR, MAINWND_ANY_CODE, mainwnd_term_toggle_dtr},
+        {IDM_TERM_RTS, MAINWND_ANY_CODE, mainwnd_term_toggle_rts},
+        {IDM_TERM_SOFT_RESET, MAINWND_ANY_CODE, mainwnd_term_soft_reset},
+        {IDM_TERM_SESSION_LOG, MAINWND_ANY_CODE, mainwnd_term_session_log},
+        {IDC_FILES_UPLOAD, BN_CLICKED, mainwnd_files_upload},
+        {IDC_FILES_DOWNLOAD, BN_CLICKED, mainwnd_files_download},
+        {IDC_FILES_DELETE, BN_CLICKED, mainwnd_files_delete},
+        {IDC_FILES_REFRESH, BN_CLICKED, mainwnd_files_refresh},
 };
 
 /* ---- Messages ---- */
@@ -189,8 +220,20 @@ static INT_PTR mainwnd_on_notify(struct app *app, WPARAM wp, LPARAM lp)
     const NMHDR *hdr = (const NMHDR *)lp;
     (void)wp;
     if (hdr->idFrom == IDC_TABS && hdr->code == TCN_SELCHANGE) {
-        mainwnd_show_tab(app, (int)SendMessageW(hdr->hwndFrom, TCM_GETCURSEL, 0, 0));
+        int tab = (int)SendMessageW(hdr->hwndFrom, TCM_GETCURSEL, 0, 0);
+        mainwnd_show_tab(app, tab);
+        if (tab == MAINWND_TAB_FILES && app->session != NULL && !session_busy(app->session)) {
+            mainwnd_files_refresh(app);
+        }
         return TRUE;
+    }
+    if (hdr->idFrom == IDC_TERM) {
+        mainwnd_term_notify(app, hdr);
+        return TRUE;
+    }
+    if (hdr->idFrom == IDC_FILES_LIST) {
+        mainwnd_files_notify(app, hdr);
+        return FALSE;
     }
     if (hdr->idFrom == IDC_EXTRA && hdr->code == LVN_ENDLABELEDITW) {
         BOOL accept = mainwnd_extra_edited(app, (NMLVDISPINFOW *)lp);
@@ -296,6 +339,7 @@ static INT_PTR mainwnd_on_destroy(struct app *app, WPARAM wp, LPARAM lp)
     app->settings.has_placement = GetWindowPlacement(app->hwnd, &app->settings.placement) != 0;
     settings_save(&app->settings);
     mainwnd_job_free(app);
+    mainwnd_term_free(app);
     if (app->device_notify != NULL) {
         UnregisterDeviceNotification(app->device_notify);
     }
@@ -333,7 +377,21 @@ static void mainwnd_take_done(struct app *app, const void *payload)
 
 static void mainwnd_take_term_state(struct app *app, const void *payload)
 {
-    mainwnd_job_term_state(app, payload);
+    if (app->session != NULL) { /* else: from a session stopped since */
+        mainwnd_job_term_state(app, payload);
+        mainwnd_term_state(app, payload);
+    }
+}
+
+/* The payload's own allocations (entries, data) are freed by the handler. */
+static void mainwnd_take_term_op(struct app *app, const void *payload)
+{
+    struct winmsg_term_op *m = (struct winmsg_term_op *)payload;
+    if (app->session != NULL) {
+        mainwnd_term_op(app, m);
+    }
+    free(m->entries);
+    free(m->data);
 }
 
 static const struct mainwnd_payload_row {
@@ -345,6 +403,7 @@ static const struct mainwnd_payload_row {
         {WM_MF_BOARD, mainwnd_take_board},
         {WM_MF_DONE, mainwnd_take_done},
         {WM_MF_TERM_STATE, mainwnd_take_term_state},
+        {WM_MF_TERM_OP, mainwnd_take_term_op},
 };
 
 /* True when msg carries a payload (then handled and freed). */
@@ -371,29 +430,16 @@ static INT_PTR mainwnd_on_term_data(struct app *app, WPARAM wp, LPARAM lp)
     return TRUE;
 }
 
-static INT_PTR mainwnd_on_ctl_color(struct app *app, WPARAM wp, LPARAM lp)
-{
-    return (INT_PTR)mainwnd_term_colors(app, (HDC)wp, (HWND)lp);
-}
-
 static const struct mainwnd_message_row {
     UINT msg;
     mainwnd_handler handle;
 } MAINWND_MESSAGES[] = {
-        {WM_INITDIALOG, mainwnd_on_init},
-        {WM_COMMAND, mainwnd_on_command},
-        {WM_NOTIFY, mainwnd_on_notify},
-        {WM_SIZE, mainwnd_on_size},
-        {WM_GETMINMAXINFO, mainwnd_on_minmax},
-        {WM_DPICHANGED, mainwnd_on_dpi_changed},
-        {WM_TIMER, mainwnd_on_timer},
-        {WM_DEVICECHANGE, mainwnd_on_device_change},
-        {WM_DROPFILES, mainwnd_on_drop},
-        {WM_CLOSE, mainwnd_on_close},
-        {WM_DESTROY, mainwnd_on_destroy},
-        {WM_CTLCOLORSTATIC, mainwnd_on_ctl_color},
-        {WM_CTLCOLOREDIT, mainwnd_on_ctl_color},
-        {WM_MF_TERM_DATA, mainwnd_on_term_data},
+        {WM_INITDIALOG, mainwnd_on_init},      {WM_COMMAND, mainwnd_on_command},
+        {WM_NOTIFY, mainwnd_on_notify},        {WM_SIZE, mainwnd_on_size},
+        {WM_GETMINMAXINFO, mainwnd_on_minmax}, {WM_DPICHANGED, mainwnd_on_dpi_changed},
+        {WM_TIMER, mainwnd_on_timer},          {WM_DEVICECHANGE, mainwnd_on_device_change},
+        {WM_DROPFILES, mainwnd_on_drop},       {WM_CLOSE, mainwnd_on_close},
+        {WM_DESTROY, mainwnd_on_destroy},      {WM_MF_TERM_DATA, mainwnd_on_term_data},
 };
 
 static INT_PTR CALLBACK mainwnd_proc(HWND hwnd, UINT msg, WPARAM wp, LPARAM lp)

@@ -15,6 +15,7 @@
 #include "ports.h"
 #include "session.h"
 #include "settings.h"
+#include "term.h"
 #include "winmsg.h"
 #include "worker.h"
 
@@ -23,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* Timers of the main window. */
 enum mainwnd_timer {
@@ -86,7 +88,7 @@ struct mainwnd_slot {
     bool combo;     /* a combo box: its height includes the drop-down list when moved */
 };
 
-#define MAINWND_SLOTS 48u
+#define MAINWND_SLOTS 64u
 
 struct mainwnd_layout {
     struct mainwnd_slot slots[MAINWND_SLOTS];
@@ -112,6 +114,21 @@ struct mainwnd_boot {
     size_t len;
 };
 
+/* The terminal session's controls (mainwnd_term.c, mainwnd_files.c). */
+struct mainwnd_console {
+    uint32_t baud; /* the rate chosen in IDC_TERM_BAUD */
+    bool dtr;      /* the More menu's line toggles (true = asserted) */
+    bool rts;
+    bool gone;      /* the port vanished; the session waits for it to come back */
+    char port[256]; /* the port the session holds */
+    FILE *log;      /* the session log, or NULL */
+    struct term_log *log_lines;
+    char files_dir[256];           /* the folder the Files tab shows */
+    char files_select[256];        /* a name to select when the list comes (just uploaded) */
+    wchar_t download_to[MAX_PATH]; /* where the running download goes */
+    char download_from[256];
+};
+
 struct app {
     HINSTANCE instance;
     HWND hwnd;
@@ -128,7 +145,6 @@ struct app {
     HFONT font_dialog; /* our own copy after a DPI change (NULL: the template's) */
     HFONT font_bold;
     HFONT font_term;
-    HBRUSH brush_term;
     UINT dpi;
 
     struct ports ports;
@@ -149,10 +165,7 @@ struct app {
     struct mainwnd_boot boot;
     char term_pending[MAINWND_TERM_PENDING]; /* board output not shown yet (MAINWND_TIMER_TERM) */
     size_t term_pending_len;
-    char term_carry[4]; /* an incomplete UTF-8 character waiting for its rest */
-    size_t term_carry_len;
-    int term_escape;        /* where an escape sequence from the board stands (mainwnd_term.c) */
-    wchar_t term_surrogate; /* a typed high surrogate waiting for its pair */
+    struct mainwnd_console console;
 
     ITaskbarList3 *taskbar;
     UINT msg_taskbar_created;
@@ -161,6 +174,17 @@ struct app {
 /* mainwnd.c */
 HWND mainwnd_create(struct app *app);
 HWND mainwnd_item(const struct app *app, int id);
+
+/* The common file dialog: open (the file must exist) or save; `path` holds the suggested name
+ * and receives the choice. False when the user cancelled. */
+struct mainwnd_path_ask {
+    bool save;
+    bool overwrite;        /* save: ask before replacing a file */
+    const wchar_t *title;  /* NULL: the dialog's own */
+    const wchar_t *filter; /* "Name\0*.ext\0...\0" */
+    const wchar_t *ext;    /* added when the user types none; NULL for none */
+};
+bool mainwnd_ask_path(struct app *app, const struct mainwnd_path_ask *a, wchar_t *path, size_t cap);
 void mainwnd_set_text(struct app *app, int id, const char *text);
 uint64_t mainwnd_now_ms(void);
 /* Text of a combo box entry or its edit (UTF-8). */
@@ -201,14 +225,46 @@ void mainwnd_job_stop_session(struct app *app);
 void mainwnd_job_free(struct app *app);
 
 /* mainwnd_term.c */
+/* The tabs of the views band. */
+enum mainwnd_tab { MAINWND_TAB_TERMINAL = 0, MAINWND_TAB_FILES, MAINWND_TAB_LOG, MAINWND_TABS };
+
 void mainwnd_term_init(struct app *app);
+void mainwnd_term_free(struct app *app);
+/* The terminal's buttons and More menu. */
+void mainwnd_term_connect_toggle(struct app *app);
+void mainwnd_term_baud_chosen(struct app *app);
+void mainwnd_term_reset(struct app *app);
+void mainwnd_term_bootloader(struct app *app);
+void mainwnd_term_more(struct app *app);
+void mainwnd_term_toggle_dtr(struct app *app);
+void mainwnd_term_toggle_rts(struct app *app);
+void mainwnd_term_soft_reset(struct app *app);
+void mainwnd_term_session_log(struct app *app);
+void mainwnd_term_notify(struct app *app, const NMHDR *hdr);
+/* A sentence in the stage line (and the log) about the terminal's work. */
+void mainwnd_term_status(struct app *app, enum mf_log_level level, const char *text);
+void mainwnd_term_state(struct app *app, const struct winmsg_term_state *t);
+void mainwnd_term_op(struct app *app, struct winmsg_term_op *m);
+/* Starts the terminal session on `port`; `reset_board` runs the firmware first (after a flash). */
+bool mainwnd_term_connect(struct app *app, const char *port, bool reset_board);
+void mainwnd_term_disconnect(struct app *app);
+void mainwnd_term_update_controls(struct app *app);
+/* mainwnd_files.c: the Files tab. */
+void mainwnd_files_init(struct app *app);
+void mainwnd_files_upload(struct app *app);
+void mainwnd_files_download(struct app *app);
+void mainwnd_files_delete(struct app *app);
+void mainwnd_files_refresh(struct app *app);
+void mainwnd_files_notify(struct app *app, const NMHDR *hdr);
+void mainwnd_files_op(struct app *app, struct winmsg_term_op *m);
+void mainwnd_files_upload_path(struct app *app, const wchar_t *path);
+bool mainwnd_files_request(struct app *app, struct session_request *r);
 void mainwnd_term_drain(struct app *app);
 void mainwnd_term_flush(struct app *app);
 void mainwnd_term_append(struct app *app, const char *text);
 void mainwnd_log_append(struct app *app, enum mf_log_level level, const char *text);
 void mainwnd_log_save(struct app *app);
 char *mainwnd_log_text(struct app *app); /* UTF-8, free() it */
-HBRUSH mainwnd_term_colors(struct app *app, HDC dc, HWND control);
 
 /* mainwnd_file.c */
 void mainwnd_file_init(struct app *app);

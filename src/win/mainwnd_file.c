@@ -5,7 +5,6 @@
 #include "mainwnd.h"
 #include "utf.h"
 
-#include <commdlg.h>
 #include <shellapi.h>
 
 #include <stdio.h>
@@ -200,17 +199,10 @@ void mainwnd_file_selected(struct app *app)
 /* The common file dialog; false when the user cancelled. */
 static bool file_ask(struct app *app, const char *start, char *out, size_t max)
 {
+    static const struct mainwnd_path_ask ASK = {.filter = FILE_FILTER};
     wchar_t path[MAX_PATH * 4] = L"";
-    OPENFILENAMEW ofn = {
-            .lStructSize = sizeof ofn,
-            .hwndOwner = app->hwnd,
-            .lpstrFilter = FILE_FILTER,
-            .lpstrFile = path,
-            .nMaxFile = MAX_PATH * 4,
-            .Flags = OFN_FILEMUSTEXIST | OFN_PATHMUSTEXIST | OFN_HIDEREADONLY | OFN_NOCHANGEDIR,
-    };
     utf_wide_buf(start, path, MAX_PATH * 4);
-    return GetOpenFileNameW(&ofn) && utf_narrow_buf(path, out, max);
+    return mainwnd_ask_path(app, &ASK, path, MAX_PATH * 4) && utf_narrow_buf(path, out, max);
 }
 
 void mainwnd_file_browse(struct app *app)
@@ -501,6 +493,7 @@ void mainwnd_inputs_enable(struct app *app, bool enabled)
     if (enabled) {
         mainwnd_file_update_flash_button(app);
     }
+    mainwnd_term_update_controls(app);
     if (focus != NULL && !IsWindowEnabled(focus)) {
         SetFocus(mainwnd_item(app, enabled ? IDC_FLASH : IDC_CANCEL));
     }

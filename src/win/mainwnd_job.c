@@ -88,7 +88,7 @@ static void job_start(struct app *app)
     char line[JOB_TEXT_MAX];
     const struct worker_request *r = &app->request;
     mf_err_clear(&e);
-    mainwnd_job_stop_session(app); /* the terminal hands the port back to the flasher */
+    mainwnd_term_disconnect(app); /* the terminal hands the port back to the flasher */
     mainwnd_problem_hide(app);
     mf_err_clear(&app->last_error);
     app->manual_boot = false;
@@ -240,22 +240,16 @@ static void job_attention(struct app *app)
  * MicroPython's banner. */
 static void job_start_session(struct app *app, const struct winmsg_done *d)
 {
-    struct session_options o;
     struct mainwnd_boot *boot = &app->boot;
-    session_options_default(&o);
-    snprintf(o.port, sizeof o.port, "%s", app->request.port);
-    o.baud = SESSION_REPL_BAUD;
-    o.reset_board = app->request.after == FLASHER_AFTER_HARD_RESET && !d->reset_done;
+    bool reset = app->request.after == FLASHER_AFTER_HARD_RESET && !d->reset_done;
+    if (!mainwnd_term_connect(app, app->request.port, reset)) {
+        return;
+    }
     memset(boot, 0, sizeof *boot);
     boot->micropython = app->file_micropython;
     boot->wait_ms = app->manual_boot ? JOB_BOOT_MANUAL_MS : JOB_BOOT_WAIT_MS;
-    if (session_start(&o, app->hwnd, &app->session) != 0) {
-        app->session = NULL;
-        mainwnd_log_append(app, MF_LOG_WARN, "The terminal could not start.");
-        return;
-    }
     boot->active = boot->micropython;
-    mainwnd_show_tab(app, 0);
+    mainwnd_show_tab(app, MAINWND_TAB_TERMINAL);
     if (boot->active) {
         SetTimer(app->hwnd, MAINWND_TIMER_TICK, MAINWND_TICK_MS, NULL);
     }
@@ -322,6 +316,8 @@ static void job_boot_failed(struct app *app, const char *why)
     job_attention(app);
 }
 
+/* The boot watch follows the session: its deadline starts once the port is open, and a board
+ * unplugged while starting ends it. */
 void mainwnd_job_term_state(struct app *app, const struct winmsg_term_state *t)
 {
     char text[JOB_TEXT_MAX];
@@ -332,20 +328,11 @@ void mainwnd_job_term_state(struct app *app, const struct winmsg_term_state *t)
         if (boot->active) {
             boot->deadline_ms = mainwnd_now_ms() + boot->wait_ms;
         }
-        snprintf(text, sizeof text, "Terminal: %s at %u baud.", app->request.port, t->baud);
+        snprintf(text, sizeof text, "Terminal: %s at %u baud.", app->console.port, t->baud);
         mainwnd_log_append(app, MF_LOG_INFO, text);
         break;
     case WINMSG_TERM_GONE:
-        mainwnd_term_append(app, "\n[The board was unplugged.]\n");
-        job_stage(app, "The board was unplugged.");
-        mainwnd_job_stop_session(app);
-        break;
-    case WINMSG_TERM_FAILED:
-        snprintf(text, sizeof text, "The terminal could not open the port: %s", t->text);
-        mainwnd_log_append(app, MF_LOG_WARN, text);
-        job_stage(app, text);
-        mainwnd_job_stop_session(app);
-        break;
+    case WINMSG_TERM_FAILED: boot->active = false; break;
     case WINMSG_TERM_CLOSED: mainwnd_log_append(app, MF_LOG_DEBUG, "Terminal closed."); break;
     }
 }

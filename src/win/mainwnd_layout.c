@@ -2,6 +2,7 @@
 /* The main window's layout: vertical bands from a table (each control: band, horizontal and
  * vertical anchor), measured from the dialog template at start so it follows font and DPI. */
 #include "mainwnd.h"
+#include "termview.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -83,27 +84,63 @@ static const struct layout_item {
         {IDC_COPY_DETAILS, LAYOUT_BAND_PROBLEM, LAYOUT_RIGHT, LAYOUT_TOP, 0},
         {IDC_TABS, LAYOUT_BAND_VIEWS, LAYOUT_STRETCH, LAYOUT_FILL, 0},
         {IDC_TERM, LAYOUT_BAND_VIEWS, LAYOUT_STRETCH, LAYOUT_PAGE, 0},
+        {IDC_FILES_LIST, LAYOUT_BAND_VIEWS, LAYOUT_STRETCH, LAYOUT_PAGE, 0},
         {IDC_LOG, LAYOUT_BAND_VIEWS, LAYOUT_STRETCH, LAYOUT_PAGE, 0},
         {IDC_SAVE_LOG, LAYOUT_BAND_VIEWS, LAYOUT_RIGHT, LAYOUT_BOTTOM, 0},
+        {IDC_TERM_CONNECT, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_TERM_BAUD, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_TERM_RESET, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_TERM_BOOTLOADER, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_TERM_UPLOAD, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_TERM_MORE, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_FILES_UPLOAD, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_FILES_DOWNLOAD, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_FILES_DELETE, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
+        {IDC_FILES_REFRESH, LAYOUT_BAND_VIEWS, LAYOUT_LEFT, LAYOUT_BOTTOM, 0},
 };
 
 #define LAYOUT_NITEMS (sizeof LAYOUT_ITEMS / sizeof LAYOUT_ITEMS[0])
 
 /* Dialog units (4 per average character width, 8 per character height). */
-#define LAYOUT_DLU_X           4
-#define LAYOUT_DLU_Y           8
-#define LAYOUT_VIEWS_MIN_DLU   48 /* the tabs get at least this where the screen allows */
-#define LAYOUT_COMBO_LIST_DLU  120
-#define LAYOUT_ALPHABET        L"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-#define LAYOUT_ALPHABET_LEN    52
-#define LAYOUT_TERM_POINTS     10
-#define LAYOUT_POINTS_PER_IN   72
-#define LAYOUT_DEFAULT_DPI     96u
-#define LAYOUT_TERM_FACE       L"Consolas"
-#define LAYOUT_ADV_FOLDED      L"&Advanced options \x25B8"
-#define LAYOUT_ADV_SHOWN       L"&Advanced options \x25BE"
-#define LAYOUT_TAB_TERMINAL    L"Terminal"
-#define LAYOUT_TAB_LOG         L"Log"
+#define LAYOUT_DLU_X          4
+#define LAYOUT_DLU_Y          8
+#define LAYOUT_VIEWS_MIN_DLU  48 /* the tabs get at least this where the screen allows */
+#define LAYOUT_COMBO_LIST_DLU 120
+#define LAYOUT_ALPHABET       L"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+#define LAYOUT_ALPHABET_LEN   52
+#define LAYOUT_TERM_POINTS    10
+#define LAYOUT_POINTS_PER_IN  72
+#define LAYOUT_DEFAULT_DPI    96u
+#define LAYOUT_TERM_FACE      L"Consolas"
+#define LAYOUT_ADV_FOLDED     L"&Advanced options \x25B8"
+#define LAYOUT_ADV_SHOWN      L"&Advanced options \x25BE"
+
+/* The tabs, in order, and the controls each one shows (the others are on every tab). */
+static const wchar_t *const LAYOUT_TABS[MAINWND_TABS] = {
+        [MAINWND_TAB_TERMINAL] = L"Terminal",
+        [MAINWND_TAB_FILES] = L"Files on the board",
+        [MAINWND_TAB_LOG] = L"Log",
+};
+
+static const struct {
+    int id;
+    enum mainwnd_tab tab;
+} LAYOUT_TAB_ITEMS[] = {
+        {IDC_TERM, MAINWND_TAB_TERMINAL},
+        {IDC_TERM_CONNECT, MAINWND_TAB_TERMINAL},
+        {IDC_TERM_BAUD, MAINWND_TAB_TERMINAL},
+        {IDC_TERM_RESET, MAINWND_TAB_TERMINAL},
+        {IDC_TERM_BOOTLOADER, MAINWND_TAB_TERMINAL},
+        {IDC_TERM_UPLOAD, MAINWND_TAB_TERMINAL},
+        {IDC_TERM_MORE, MAINWND_TAB_TERMINAL},
+        {IDC_FILES_LIST, MAINWND_TAB_FILES},
+        {IDC_FILES_UPLOAD, MAINWND_TAB_FILES},
+        {IDC_FILES_DOWNLOAD, MAINWND_TAB_FILES},
+        {IDC_FILES_DELETE, MAINWND_TAB_FILES},
+        {IDC_FILES_REFRESH, MAINWND_TAB_FILES},
+        {IDC_LOG, MAINWND_TAB_LOG},
+        {IDC_SAVE_LOG, MAINWND_TAB_LOG},
+};
 #define LAYOUT_DDC_DISABLE_ALL 0x0001
 
 _Static_assert(LAYOUT_NITEMS <= MAINWND_SLOTS, "more layout items than slots");
@@ -179,7 +216,6 @@ void mainwnd_layout_fonts(struct app *app)
     lf.lfQuality = CLEARTYPE_QUALITY;
     wcscpy(lf.lfFaceName, LAYOUT_TERM_FACE);
     app->font_term = CreateFontIndirectW(&lf);
-    SendMessageW(mainwnd_item(app, IDC_TERM), WM_SETFONT, (WPARAM)app->font_term, TRUE);
     SendMessageW(mainwnd_item(app, IDC_LOG), WM_SETFONT, (WPARAM)app->font_term, TRUE);
 }
 
@@ -290,10 +326,10 @@ void mainwnd_layout_init(struct app *app)
     GetObjectW((HFONT)SendMessageW(app->hwnd, WM_GETFONT, 0, 0), sizeof l->font, &l->font);
     layout_own_dpi_changes(app);
     mainwnd_layout_fonts(app);
-    tab.pszText = (wchar_t *)LAYOUT_TAB_TERMINAL;
-    SendMessageW(mainwnd_item(app, IDC_TABS), TCM_INSERTITEMW, 0, (LPARAM)&tab);
-    tab.pszText = (wchar_t *)LAYOUT_TAB_LOG;
-    SendMessageW(mainwnd_item(app, IDC_TABS), TCM_INSERTITEMW, 1, (LPARAM)&tab);
+    for (size_t i = 0; i < MAINWND_TABS; i++) {
+        tab.pszText = (wchar_t *)LAYOUT_TABS[i];
+        SendMessageW(mainwnd_item(app, IDC_TABS), TCM_INSERTITEMW, i, (LPARAM)&tab);
+    }
     layout_initial_size(app);
     l->nslots = LAYOUT_NITEMS; /* from here on WM_SIZE lays out (once the size is set) */
 }
@@ -311,12 +347,15 @@ static bool layout_band_shown(const struct app *app, enum layout_band band)
 static bool layout_item_shown(const struct app *app, int id)
 {
     int tab = (int)SendMessageW(mainwnd_item(app, IDC_TABS), TCM_GETCURSEL, 0, 0);
+    for (size_t i = 0; i < sizeof LAYOUT_TAB_ITEMS / sizeof LAYOUT_TAB_ITEMS[0]; i++) {
+        if (LAYOUT_TAB_ITEMS[i].id == id) {
+            return (int)LAYOUT_TAB_ITEMS[i].tab == tab;
+        }
+    }
     switch (id) {
     case IDC_PROBLEM_ACT1: return app->actions[0] != MAINWND_ACT_NONE;
     case IDC_PROBLEM_ACT2: return app->actions[1] != MAINWND_ACT_NONE;
     case IDC_PROBLEM_ACT3: return app->actions[2] != MAINWND_ACT_NONE;
-    case IDC_TERM: return tab != 1;
-    case IDC_LOG: return tab == 1;
     default: return true;
     }
 }
@@ -575,6 +614,7 @@ void mainwnd_layout_dpi_changed(struct app *app, UINT dpi, const RECT *suggested
         }
         app->dpi = dpi;
         mainwnd_layout_fonts(app);
+        termview_dpi_changed(mainwnd_item(app, IDC_TERM));
     }
     SetWindowPos(app->hwnd, NULL, suggested->left, suggested->top,
                  suggested->right - suggested->left, suggested->bottom - suggested->top,
@@ -590,10 +630,6 @@ void mainwnd_layout_free(struct app *app)
             DeleteObject(*fonts[i]);
             *fonts[i] = NULL;
         }
-    }
-    if (app->brush_term != NULL) {
-        DeleteObject(app->brush_term);
-        app->brush_term = NULL;
     }
 }
 

@@ -1,81 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The terminal session's reader thread: opens the port, optionally resets the board to run its
  * firmware and follows the ROM's 74880-baud boot lines to the REPL's rate, then fills a ring. */
-#include "session.h"
-
-#include "conn.h"
-#include "port.h"
-#include "port_ring.h"
-#include "winmsg.h"
+#include "session_impl.h"
 
 #include <process.h>
 
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define SESSION_RING_SIZE        (256u * 1024u)
-#define SESSION_READ_CHUNK       4096u
-#define SESSION_READ_TIMEOUT_MS  50u /* also how quickly the thread notices session_stop */
-#define SESSION_WRITE_TIMEOUT_MS 20u
-#define SESSION_IO_ERRORS_MAX    5u /* consecutive I/O failures that mean the port is gone */
-#define SESSION_LINE_MAX         64u
-#define SESSION_STEPS_MAX        (CONN_STEPS_MAX + 1u)
-
-/* Following the boot (see session_boot_feed). The facts: the ESP8266 ROM prints its boot lines
- * at 74880 baud (26 MHz crystal, esp8266-protocol.md §4.5): " ets Jan  8 2013,rst cause:2, boot
- * mode:(3,6)", then per segment "load 0x..., len N, room R" / "tail T" / "chksum 0x..", and last
- * "csum 0x.." (the XOR checksum). When csum matches it jumps to the image at once; MicroPython
- * (and any SDK program) then sets the UART to 115200, so whatever follows the csum line at 74880
- * is undecodable. When it does not match, the ROM prints "csum err" and "ets_main.c" in the same
- * burst and stops. The simulator does the same (tests/sim/board/boot.c, board_chip.c: the
- * banner comes 250 ms after the jump). So: watch for the csum line; after it, stay at 74880 only
- * while what comes is readable text (the ROM's own "csum err", a second-stage boot loader's
- * lines); switch on the first byte that is not text (the firmware talking at 115200: that byte
- * and the rest of its read are dropped) or after SESSION_BOOT_SETTLE_MS of silence - longer than
- * a USB adapter's latency timer (FTDI: 16 ms), far shorter than MicroPython's start-up. After
- * "csum err" the ROM has stopped: stay at 74880 and follow a manual RESET (its " ets " banner)
- * again. No csum line within SESSION_BOOT_MAX_MS of the reset (a stuck ROM, a board without the
- * reset circuit): switch anyway. */
-#define SESSION_BOOT_SETTLE_MS 30u
-#define SESSION_BOOT_MAX_MS    2000u
-
-static const char SESSION_CSUM_LINE[] = "csum 0x";
-static const char SESSION_CSUM_ERR_LINE[] = "csum err";
-static const char SESSION_BANNER_MARK[] = "ets "; /* in the ROM's first line */
-
-enum session_boot_phase {
-    SESSION_BOOT_WATCH = 0,  /* the ROM's lines until its csum line */
-    SESSION_BOOT_AFTER_CSUM, /* text may follow at 74880; anything else means the firmware runs */
-    SESSION_BOOT_HALTED,     /* "csum err": the ROM stopped, stay at 74880 */
-    SESSION_BOOT_DONE,       /* at the REPL's rate */
-};
-
-struct session_boot {
-    enum session_boot_phase phase;
-    uint64_t deadline; /* WATCH: the max; AFTER_CSUM: silence since the last byte */
-    bool csum_err;     /* AFTER_CSUM: the ROM said "csum err" */
-    bool switch_now;   /* a byte that is not text arrived after the csum line */
-    char line[SESSION_LINE_MAX];
-    size_t len;
-};
-
-struct session {
-    struct session_options opt;
-    HWND notify;
-    HANDLE thread;
-    atomic_bool stop;
-    atomic_bool data_posted; /* one WM_MF_TERM_DATA in flight; session_drain clears it */
-    CRITICAL_SECTION ring_lock;
-    struct port_ring ring;
-    HANDLE space_event;         /* set when session_drain made room (and by session_stop) */
-    CRITICAL_SECTION port_lock; /* `port` against session_write while the thread closes it */
-    struct port *port;
-    struct session_boot boot;
-    unsigned io_errors;
-};
 
 void session_options_default(struct session_options *o)
 {
@@ -86,15 +19,15 @@ void session_options_default(struct session_options *o)
 
 /* ---- Posting ---- */
 
-static void session_post_state(const struct session *s, enum winmsg_term_event event, uint32_t baud,
-                               const char *fmt, ...)
-#if defined(__MINGW32__)
-        __attribute__((format(gnu_printf, 4, 5)))
-#endif
-        ;
+void session_post(const struct session *s, UINT msg, void *payload)
+{
+    if (payload != NULL && !PostMessageW(s->notify, msg, 0, (LPARAM)payload)) {
+        free(payload);
+    }
+}
 
-static void session_post_state(const struct session *s, enum winmsg_term_event event, uint32_t baud,
-                               const char *fmt, ...)
+void session_post_state(const struct session *s, enum winmsg_term_event event, uint32_t baud,
+                        const char *fmt, ...)
 {
     struct winmsg_term_state *m = calloc(1, sizeof *m);
     if (m != NULL) {
@@ -104,14 +37,11 @@ static void session_post_state(const struct session *s, enum winmsg_term_event e
         va_start(ap, fmt);
         vsnprintf(m->text, sizeof m->text, fmt, ap);
         va_end(ap);
-        if (!PostMessageW(s->notify, WM_MF_TERM_STATE, 0, (LPARAM)m)) {
-            free(m);
-        }
+        session_post(s, WM_MF_TERM_STATE, m);
     }
 }
 
-/* Bytes for the window: into the ring, and one WM_MF_TERM_DATA unless one is in flight. */
-static void session_deliver(struct session *s, const uint8_t *data, size_t n)
+void session_deliver(struct session *s, const uint8_t *data, size_t n)
 {
     if (n > 0) {
         EnterCriticalSection(&s->ring_lock);
@@ -126,16 +56,10 @@ static void session_deliver(struct session *s, const uint8_t *data, size_t n)
 
 /* ---- Reset and boot ---- */
 
-/* The hard reset that runs the firmware: GPIO0 high (DTR de-asserted), EN low for
- * CONN_RESET_HOLD_MS, released; DTR written again after each RTS change (usbser.sys). Stale input
- * is discarded while EN is low. */
-static int session_reset_board(struct session *s, struct port_error *pe)
+int session_run_steps(struct session *s, const struct conn_step *steps, size_t n,
+                      struct port_error *pe)
 {
-    struct conn_step steps[SESSION_STEPS_MAX];
-    size_t n = 1;
     int rc = PORT_OK;
-    steps[0] = (struct conn_step){CONN_STEP_DTR, false, false, 0};
-    n += conn_hard_reset_steps(true, steps + 1, SESSION_STEPS_MAX - 1u);
     for (size_t i = 0; i < n && rc == PORT_OK; i++) {
         const struct conn_step *st = &steps[i];
         switch (st->kind) {
@@ -149,6 +73,17 @@ static int session_reset_board(struct session *s, struct port_error *pe)
         }
     }
     return rc;
+}
+
+/* The hard reset that runs the firmware: GPIO0 high (DTR de-asserted), EN low for
+ * CONN_RESET_HOLD_MS, released; DTR written again after each RTS change (usbser.sys). */
+static int session_reset_board(struct session *s, struct port_error *pe)
+{
+    struct conn_step steps[SESSION_STEPS_MAX];
+    size_t n = 1;
+    steps[0] = (struct conn_step){CONN_STEP_DTR, false, false, 0};
+    n += conn_hard_reset_steps(true, steps + 1, SESSION_STEPS_MAX - 1u);
+    return session_run_steps(s, steps, n, pe);
 }
 
 static bool session_is_text(uint8_t b)
@@ -238,8 +173,7 @@ static int session_switch_baud(struct session *s, struct port_error *pe)
 
 /* ---- The thread ---- */
 
-/* Waits for the window to drain when the ring is full; returns the free space (0: stopping). */
-static size_t session_wait_space(struct session *s)
+size_t session_wait_space(struct session *s)
 {
     size_t space = 0;
     while (!atomic_load(&s->stop)) {
@@ -285,7 +219,117 @@ static int session_read_once(struct session *s, struct port_error *pe)
     return rc;
 }
 
-/* Reads until session_stop or until the port fails. */
+static const char SESSION_GONE_TEXT[] = "The board was unplugged (%s went away). MicroFlash "
+                                        "connects again as soon as it is plugged back in.";
+
+/* The reset that runs the firmware, at the boot rate, then the watch of the ROM's lines until
+ * the REPL's rate (session_read_once). Without reset lines (socket://, an adapter without
+ * DTR/RTS) straight to the REPL. */
+int session_reset_and_watch(struct session *s, struct port_error *pe)
+{
+    int rc = PORT_OK;
+    if ((port_caps(s->port) & PORT_CAP_LINES) == 0) {
+        return session_switch_baud(s, pe);
+    }
+    if ((port_caps(s->port) & PORT_CAP_BAUD) != 0 && port_baud(s->port) != SESSION_BOOT_BAUD) {
+        rc = port_set_baud(s->port, SESSION_BOOT_BAUD, pe);
+        if (rc == PORT_OK) {
+            session_post_state(s, WINMSG_TERM_BAUD, SESSION_BOOT_BAUD,
+                               "%s: now at %u baud for the boot lines.", s->opt.port,
+                               (unsigned)SESSION_BOOT_BAUD);
+        }
+    }
+    if (rc == PORT_OK) {
+        memset(&s->boot, 0, sizeof s->boot);
+        rc = session_reset_board(s, pe);
+        s->boot.phase = SESSION_BOOT_WATCH;
+        s->boot.deadline = port_clock_ms() + SESSION_BOOT_MAX_MS;
+    }
+    return rc;
+}
+
+static bool session_write_now(struct session *s, const void *data, size_t size)
+{
+    bool ok = false;
+    EnterCriticalSection(&s->port_lock);
+    if (s->port != NULL) {
+        ok = port_write(s->port, data, size, SESSION_WRITE_TIMEOUT_MS, NULL) == PORT_OK;
+    }
+    LeaveCriticalSection(&s->port_lock);
+    return ok;
+}
+
+/* Sends the keys typed while the port was opening or work ran. */
+static void session_flush_keys(struct session *s)
+{
+    EnterCriticalSection(&s->req_lock);
+    if (s->keys_len > 0) {
+        (void)session_write_now(s, s->keys, s->keys_len);
+        s->keys_len = 0;
+    }
+    LeaveCriticalSection(&s->req_lock);
+}
+
+/* Takes the pending request, if any, and runs it here on the reader thread. */
+static void session_take_request(struct session *s)
+{
+    struct session_request r;
+    bool have = false;
+    EnterCriticalSection(&s->req_lock);
+    if (s->req_pending) {
+        r = s->req;
+        s->req_pending = false;
+        have = true;
+    }
+    LeaveCriticalSection(&s->req_lock);
+    if (have) {
+        atomic_store(&s->cancel, false);
+        session_run_request(s, &r);
+        free(r.data);
+        atomic_store(&s->busy, false);
+    }
+}
+
+static void session_set_port(struct session *s, struct port *p)
+{
+    EnterCriticalSection(&s->port_lock);
+    port_close(s->port);
+    s->port = p;
+    LeaveCriticalSection(&s->port_lock);
+    atomic_store(&s->ready, p != NULL);
+}
+
+/* The port vanished: closed, then opened again once it is back (at the REPL's rate, no reset:
+ * a board plugged in again has just powered up and runs its firmware). False when stopping. */
+static bool session_replug(struct session *s)
+{
+    struct port *p = NULL;
+    session_set_port(s, NULL);
+    atomic_store(&s->gone, true);
+    session_post_state(s, WINMSG_TERM_GONE, 0, SESSION_GONE_TEXT, s->opt.port);
+    while (!atomic_load(&s->stop)) {
+        WaitForSingleObject(s->space_event, SESSION_REPLUG_POLL_MS);
+        if (!atomic_load(&s->stop) && port_open(s->opt.port, s->opt.baud, &p, NULL) == PORT_OK) {
+            session_set_port(s, p);
+            atomic_store(&s->gone, false);
+            s->boot.phase = SESSION_BOOT_DONE;
+            s->io_errors = 0;
+            struct winmsg_term_state *m = calloc(1, sizeof *m);
+            if (m != NULL) {
+                m->event = WINMSG_TERM_OPENED;
+                m->baud = s->opt.baud;
+                m->reconnected = true;
+                snprintf(m->text, sizeof m->text, "%s is back: connected again at %u baud.",
+                         s->opt.port, (unsigned)s->opt.baud);
+                session_post(s, WM_MF_TERM_STATE, m);
+            }
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Reads and does requested work until session_stop. */
 static void session_loop(struct session *s)
 {
     struct port_error pe;
@@ -294,14 +338,14 @@ static void session_loop(struct session *s)
         int rc = session_read_once(s, &pe);
         s->io_errors = rc == PORT_OK ? 0u : s->io_errors + 1u;
         if (rc == PORT_ERR_GONE || s->io_errors >= SESSION_IO_ERRORS_MAX) {
-            session_post_state(s, WINMSG_TERM_GONE, 0,
-                               "The board was unplugged (%s went away). Plug it back in and "
-                               "press Connect.",
-                               s->opt.port);
-            break;
-        }
-        if (rc != PORT_OK) {
+            if (!session_replug(s)) {
+                break;
+            }
+        } else if (rc != PORT_OK) {
             port_sleep_ms(SESSION_READ_TIMEOUT_MS); /* a passing failure: try again */
+        } else {
+            session_take_request(s);
+            session_flush_keys(s);
         }
     }
 }
@@ -312,36 +356,25 @@ static bool session_open(struct session *s)
     struct port_error pe;
     struct port *p = NULL;
     uint32_t baud = s->opt.reset_board ? SESSION_BOOT_BAUD : s->opt.baud;
-    bool ok = port_open(s->opt.port, baud, &p, &pe) == PORT_OK;
-    if (!ok) {
+    int rc = port_open(s->opt.port, baud, &p, &pe);
+    if (rc != PORT_OK) {
         session_post_state(s, WINMSG_TERM_FAILED, 0, "%s", pe.message);
-    } else {
-        EnterCriticalSection(&s->port_lock);
-        s->port = p;
-        LeaveCriticalSection(&s->port_lock);
-        session_post_state(s, WINMSG_TERM_OPENED, baud, "%s: open at %u baud.", s->opt.port,
-                           (unsigned)baud);
+        return false;
     }
-    s->boot.phase = s->opt.reset_board ? SESSION_BOOT_WATCH : SESSION_BOOT_DONE;
-    if (ok && s->opt.reset_board) {
-        int rc = (port_caps(p) & PORT_CAP_LINES) != 0 ? session_reset_board(s, &pe)
-                                                      : PORT_ERR_UNSUPPORTED;
-        s->boot.deadline = port_clock_ms() + SESSION_BOOT_MAX_MS;
-        if (rc == PORT_ERR_GONE) {
-            session_post_state(s, WINMSG_TERM_GONE, 0,
-                               "The board was unplugged (%s went away). Plug it back in and "
-                               "press Connect.",
-                               s->opt.port);
-            ok = false;
-        } else if (rc != PORT_OK) {
-            /* No reset lines (socket://, an adapter without DTR/RTS): go straight to the REPL. */
-            ok = session_switch_baud(s, &pe) == PORT_OK;
-            if (!ok) {
-                session_post_state(s, WINMSG_TERM_FAILED, 0, "%s", pe.message);
-            }
-        }
+    session_set_port(s, p);
+    session_post_state(s, WINMSG_TERM_OPENED, baud, "%s: open at %u baud.", s->opt.port,
+                       (unsigned)baud);
+    s->boot.phase = SESSION_BOOT_DONE;
+    if (s->opt.reset_board) {
+        rc = session_reset_and_watch(s, &pe);
     }
-    return ok;
+    if (rc == PORT_ERR_GONE) {
+        return session_replug(s);
+    }
+    if (rc != PORT_OK) {
+        session_post_state(s, WINMSG_TERM_FAILED, 0, "%s", pe.message);
+    }
+    return rc == PORT_OK;
 }
 
 static unsigned __stdcall session_thread(void *arg)
@@ -350,10 +383,7 @@ static unsigned __stdcall session_thread(void *arg)
     if (session_open(s)) {
         session_loop(s);
     }
-    EnterCriticalSection(&s->port_lock);
-    port_close(s->port); /* every way out releases the port */
-    s->port = NULL;
-    LeaveCriticalSection(&s->port_lock);
+    session_set_port(s, NULL); /* every way out releases the port */
     if (!atomic_load(&s->stop)) {
         session_post_state(s, WINMSG_TERM_CLOSED, 0, "%s is closed.", s->opt.port);
     }
@@ -369,7 +399,9 @@ static void session_release(struct session *s)
     }
     DeleteCriticalSection(&s->ring_lock);
     DeleteCriticalSection(&s->port_lock);
+    DeleteCriticalSection(&s->req_lock);
     port_ring_free(&s->ring);
+    free(s->req.data); /* a request the thread never took */
     free(s);
 }
 
@@ -385,7 +417,12 @@ int session_start(const struct session_options *o, HWND notify, struct session *
         s->notify = notify;
         atomic_init(&s->stop, false);
         atomic_init(&s->data_posted, false);
+        atomic_init(&s->busy, false);
+        atomic_init(&s->ready, false);
+        atomic_init(&s->gone, false);
+        atomic_init(&s->cancel, false);
         InitializeCriticalSection(&s->ring_lock);
+        InitializeCriticalSection(&s->req_lock);
         InitializeCriticalSection(&s->port_lock);
         s->space_event = CreateEventW(NULL, FALSE, FALSE, NULL);
         if (s->space_event == NULL || port_ring_init(&s->ring, SESSION_RING_SIZE) != PORT_OK) {
@@ -422,17 +459,59 @@ size_t session_drain(struct session *s, char *buf, size_t max)
     return n;
 }
 
+/* Keys typed while requested work runs wait for its end, in order. */
 bool session_write(struct session *s, const void *data, size_t size)
 {
-    bool ok = false;
-    if (s != NULL) {
-        EnterCriticalSection(&s->port_lock);
-        if (s->port != NULL) {
-            ok = port_write(s->port, data, size, SESSION_WRITE_TIMEOUT_MS, NULL) == PORT_OK;
-        }
-        LeaveCriticalSection(&s->port_lock);
+    bool ok = false, queued = false;
+    if (s == NULL) {
+        return false;
     }
-    return ok;
+    if (atomic_load(&s->gone)) {
+        return false;
+    }
+    EnterCriticalSection(&s->req_lock);
+    if (atomic_load(&s->busy) || !atomic_load(&s->ready) || s->keys_len > 0) {
+        queued = true;
+        ok = size <= SESSION_KEYS_MAX - s->keys_len;
+        if (ok) {
+            memcpy(s->keys + s->keys_len, data, size);
+            s->keys_len += size;
+        }
+    }
+    LeaveCriticalSection(&s->req_lock);
+    return queued ? ok : session_write_now(s, data, size);
+}
+
+bool session_request(struct session *s, struct session_request *r)
+{
+    bool taken = false;
+    if (s != NULL && !atomic_load(&s->busy)) {
+        EnterCriticalSection(&s->port_lock);
+        bool open = s->port != NULL;
+        LeaveCriticalSection(&s->port_lock);
+        if (open) {
+            EnterCriticalSection(&s->req_lock);
+            s->req = *r;
+            s->req_pending = true;
+            atomic_store(&s->busy, true);
+            LeaveCriticalSection(&s->req_lock);
+            r->data = NULL;
+            taken = true;
+        }
+    }
+    return taken;
+}
+
+bool session_busy(const struct session *s)
+{
+    return s != NULL && atomic_load(&s->busy);
+}
+
+void session_cancel(struct session *s)
+{
+    if (s != NULL) {
+        atomic_store(&s->cancel, true);
+    }
 }
 
 /* Posts nothing itself: WM_MF_TERM_CLOSED comes only when the reader ends on its own (FAILED,
@@ -442,6 +521,7 @@ void session_stop(struct session *s)
 {
     if (s != NULL) {
         atomic_store(&s->stop, true);
+        atomic_store(&s->cancel, true);
         SetEvent(s->space_event);
         WaitForSingleObject(s->thread, INFINITE);
         CloseHandle(s->thread);

@@ -9,6 +9,7 @@
 
 #include "conn.h"
 #include "err.h"
+#include "mpy.h"
 
 enum winmsg_id {
     WM_MF_LOG = WM_APP + 1, /* lParam: struct winmsg_log * */
@@ -17,6 +18,7 @@ enum winmsg_id {
     WM_MF_DONE,             /* lParam: struct winmsg_done *; the job's thread has ended */
     WM_MF_TERM_DATA,        /* no payload: bytes wait in the session's ring (one in flight) */
     WM_MF_TERM_STATE,       /* lParam: struct winmsg_term_state * */
+    WM_MF_TERM_OP,          /* lParam: struct winmsg_term_op * (session_request's work) */
 };
 
 #define WINMSG_TEXT_MAX 512
@@ -66,7 +68,23 @@ enum winmsg_term_event {
 struct winmsg_term_state {
     enum winmsg_term_event event;
     uint32_t baud;
+    bool reconnected; /* OPENED: the port came back after WINMSG_TERM_GONE */
     char text[WINMSG_TEXT_MAX];
+};
+
+/* Progress (done = false) and the end (done = true) of one session_request(). */
+struct winmsg_term_op {
+    int op; /* enum session_op */
+    bool done;
+    bool ok;
+    size_t progress; /* bytes so far */
+    size_t total;
+    char path[256];             /* the board file or directory */
+    char text[WINMSG_TEXT_MAX]; /* done: what happened, a sentence for the user */
+    struct mpy_entry *entries;  /* FS_LIST: malloc'ed, freed by the window */
+    size_t count;
+    char *data; /* FS_GET: the file, malloc'ed, freed by the window */
+    size_t len;
 };
 
 #endif

@@ -66,6 +66,21 @@ static const struct ui_id_entry UI_IDS[] = {
         UI_ID(IDC_TERM),
         UI_ID(IDC_LOG),
         UI_ID(IDC_SAVE_LOG),
+        UI_ID(IDC_TERM_CONNECT),
+        UI_ID(IDC_TERM_BAUD),
+        UI_ID(IDC_TERM_RESET),
+        UI_ID(IDC_TERM_BOOTLOADER),
+        UI_ID(IDC_TERM_UPLOAD),
+        UI_ID(IDC_TERM_MORE),
+        UI_ID(IDC_FILES_LIST),
+        UI_ID(IDC_FILES_UPLOAD),
+        UI_ID(IDC_FILES_DOWNLOAD),
+        UI_ID(IDC_FILES_DELETE),
+        UI_ID(IDC_FILES_REFRESH),
+        UI_ID(IDM_TERM_DTR),
+        UI_ID(IDM_TERM_RTS),
+        UI_ID(IDM_TERM_SOFT_RESET),
+        UI_ID(IDM_TERM_SESSION_LOG),
 };
 
 uint64_t ui_now_ms(void)

@@ -108,6 +108,15 @@ int ui_cmd_hold_port(struct ui_ctx *c, int argc, char **argv);
 int ui_cmd_release_port(struct ui_ctx *c, int argc, char **argv);
 int ui_cmd_stall_probe(struct ui_ctx *c, int argc, char **argv);
 
+/* Commands of uidrive_term.c: the terminal pane, menus, file dialogs, files. */
+int ui_cmd_type(struct ui_ctx *c, int argc, char **argv);
+int ui_cmd_paste(struct ui_ctx *c, int argc, char **argv);
+int ui_cmd_command(struct ui_ctx *c, int argc, char **argv);
+int ui_cmd_file_dialog(struct ui_ctx *c, int argc, char **argv);
+int ui_cmd_expect_same_file(struct ui_ctx *c, int argc, char **argv);
+int ui_cmd_tab(struct ui_ctx *c, int argc, char **argv);
+int ui_cmd_wait_file_text(struct ui_ctx *c, int argc, char **argv);
+
 /* Closes the application if it still runs (WM_CLOSE, then TerminateProcess). */
 void ui_app_stop(struct ui_ctx *c, bool force);
 

@@ -672,11 +672,19 @@ static const struct ui_cmd UI_CMDS[] = {
         {"dump", 0, 0, ui_cmd_dump, "dump"},
         {"screenshot", 1, 1, ui_cmd_screenshot, "screenshot STATE | screenshot PATH.png"},
         {"sim", 1, 8, ui_cmd_sim, "sim COMMAND..."},
-        {"sim-expect", 2, 2, ui_cmd_sim_expect, "sim-expect \"COMMAND\" SUBSTRING"},
+        {"sim-expect", 2, 3, ui_cmd_sim_expect, "sim-expect \"COMMAND\" SUBSTRING [TIMEOUT_S]"},
         {"hold-port", 1, 1, ui_cmd_hold_port, "hold-port COMn"},
         {"release-port", 0, 0, ui_cmd_release_port, "release-port"},
         {"stall-probe", 1, 2, ui_cmd_stall_probe, "stall-probe start | stall-probe stop MAX_MS"},
         {"check-layout", 0, 0, NULL, "check-layout"},
+        {"type", 2, 2, ui_cmd_type, "type ID TEXT (escapes: \\r \\n \\t \\xNN)"},
+        {"paste", 2, 2, ui_cmd_paste, "paste ID TEXT"},
+        {"command", 1, 1, ui_cmd_command, "command ID"},
+        {"file-dialog", 2, 3, ui_cmd_file_dialog, "file-dialog TITLE PATH [TIMEOUT_S]"},
+        {"expect-same-file", 2, 3, ui_cmd_expect_same_file, "expect-same-file A B [TIMEOUT_S]"},
+        {"tab", 1, 1, ui_cmd_tab, "tab INDEX"},
+        {"wait-file-text", 2, 3, ui_cmd_wait_file_text,
+         "wait-file-text PATH SUBSTRING [TIMEOUT_S]"},
 };
 
 int ui_cmd_run(struct ui_ctx *c, int argc, char **argv)

@@ -91,13 +91,20 @@ int ui_cmd_sim(struct ui_ctx *c, int argc, char **argv)
 int ui_cmd_sim_expect(struct ui_ctx *c, int argc, char **argv)
 {
     static char reply[UI_SIM_REPLY_MAX];
-    (void)argc;
-    if (ui_sim_send(c, argv[1], reply, sizeof reply) != 0) {
-        return -1;
-    }
-    if (strstr(reply, argv[2]) == NULL) {
-        return ui_fail(c, "expected the reply to \"%s\" to contain %s; it was: %s", argv[1],
-                       argv[2], reply);
+    double limit = argc > 3 ? atof(argv[3]) : 0.0;
+    uint64_t t0 = ui_now_ms();
+    for (;;) {
+        if (ui_sim_send(c, argv[1], reply, sizeof reply) != 0) {
+            return -1;
+        }
+        if (strstr(reply, argv[2]) != NULL) {
+            break;
+        }
+        if ((double)(ui_now_ms() - t0) >= limit * 1000.0) {
+            return ui_fail(c, "expected the reply to \"%s\" to contain %s%s; it was: %s", argv[1],
+                           argv[2], limit > 0.0 ? " in time" : "", reply);
+        }
+        Sleep(UI_POLL_MS);
     }
     printf("sim> %s\nsim< ... %s ...\n", argv[1], argv[2]);
     return 0;
