@@ -73,12 +73,12 @@ static const struct {
     const char *after;
 } MPY_FS_ERRORS[] = {
         {MPY_ENOENT, MPY_ERR_NOT_FOUND, "there is no file or folder ",
-         " on the board (check the name with 'fs ls')."},
+         " on the board (check the name against the list of files)."},
         {MPY_EEXIST, MPY_ERR_PYTHON, "", " exists already on the board."},
         {MPY_ENOTDIR, MPY_ERR_PYTHON, "a part of ", " is a file, not a folder."},
         {MPY_EISDIR, MPY_ERR_PYTHON, "", " is a folder on the board, not a file."},
         {MPY_ENOSPC, MPY_ERR_PYTHON, "the board's filesystem is full, so ",
-         " could not be written. Remove files with 'fs rm', then try again."},
+         " could not be written. Delete files you no longer need, then try again."},
         {MPY_ENOTEMPTY, MPY_ERR_PYTHON, "the folder ", " is not empty."},
 };
 

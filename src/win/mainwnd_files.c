@@ -96,6 +96,18 @@ void mainwnd_files_upload_path(struct app *app, const wchar_t *path)
         free(narrow);
         return;
     }
+    WIN32_FILE_ATTRIBUTE_DATA info;
+    if (GetFileAttributesExW(path, GetFileExInfoStandard, &info) &&
+        (info.nFileSizeHigh != 0 || info.nFileSizeLow > FILES_UPLOAD_MAX)) {
+        char text[FILES_TEXT_MAX];
+        snprintf(text, sizeof text,
+                 "%s is larger than 1 MiB, more than an ESP8266's filesystem has room for. "
+                 "Choose a smaller file.",
+                 name);
+        mainwnd_term_status(app, MF_LOG_WARN, text);
+        free(narrow);
+        return;
+    }
     if (utf_read_file(narrow, FILES_UPLOAD_MAX, &data, &size, &e) != MF_OK) {
         mainwnd_term_status(app, MF_LOG_WARN, e.message);
         free(narrow);

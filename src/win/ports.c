@@ -122,7 +122,7 @@ static void ports_update_hint(struct ports *p)
     p->hint[0] = '\0';
     if (orphan != NULL) {
         snprintf(p->hint, sizeof p->hint,
-                 "A %s USB-serial chip is connected but has no COM port: install the %s driver, "
+                 "A %s USB-serial chip is connected but has no COM port: install %s, "
                  "then unplug and replug the board.",
                  orphan->chip, orphan->driver);
     } else if (p->count == 0) {
