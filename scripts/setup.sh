@@ -18,6 +18,7 @@ PACKAGES=(
   gcc-mingw-w64-x86-64  # windows preset: MinGW-w64 cross compiler
   gcc-xtensa-lx106      # stub preset: the ESP8266 stub's cross compiler and binutils
   libz-mingw-w64-dev    # zlib for the Windows build (linked statically)
+  nsis                  # windows preset: makensis builds the installer (amd64-unicode stubs)
   wine                  # runs the Windows build in tests
   wine64                # 64-bit Wine loader for PE32+ programs
   xvfb                  # a display for Wine tests that open windows
