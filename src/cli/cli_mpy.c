@@ -6,6 +6,7 @@
 #include "cli_files.h"
 #include "cli_platform.h"
 #include "chip_esp8266.h"
+#include "conn.h"
 #include "mpy.h"
 #include "port.h"
 
@@ -39,32 +40,9 @@ static const struct {
         {MPY_ERR_PROTOCOL, MF_ERR_PROTOCOL},
 };
 
-static const struct {
-    int port;
-    int mf;
-} CLI_MPY_PORT_CODES[] = {
-        {PORT_ERR_ARG, MF_ERR_ARG},
-        {PORT_ERR_NOT_FOUND, MF_ERR_PORT_NOT_FOUND},
-        {PORT_ERR_BUSY, MF_ERR_PORT_BUSY},
-        {PORT_ERR_ACCESS, MF_ERR_PORT_ACCESS},
-        {PORT_ERR_GONE, MF_ERR_PORT_GONE},
-        {PORT_ERR_TIMEOUT, MF_ERR_TIMEOUT},
-        {PORT_ERR_UNSUPPORTED, MF_ERR_UNSUPPORTED},
-        {PORT_ERR_NO_MEMORY, MF_ERR_NO_MEMORY},
-};
-
-static int cli_mpy_port_code(int port_status)
-{
-    int code = MF_ERR_IO;
-    for (size_t i = 0; i < sizeof CLI_MPY_PORT_CODES / sizeof CLI_MPY_PORT_CODES[0]; i++) {
-        code = CLI_MPY_PORT_CODES[i].port == port_status ? CLI_MPY_PORT_CODES[i].mf : code;
-    }
-    return code;
-}
-
 static int cli_mpy_fail(const struct mpy_error *me, struct mf_error *e)
 {
-    int code = me->status == MPY_ERR_PORT ? cli_mpy_port_code(me->port_status) : MF_ERR_IO;
+    int code = me->status == MPY_ERR_PORT ? conn_port_code(me->port_status) : MF_ERR_IO;
     for (size_t i = 0; i < sizeof CLI_MPY_CODES / sizeof CLI_MPY_CODES[0]; i++) {
         code = CLI_MPY_CODES[i].mpy == me->status ? CLI_MPY_CODES[i].mf : code;
     }
@@ -86,7 +64,7 @@ static int cli_mpy_open(const struct cli_args *a, const char *name, struct port 
     int rc = port_open(name, cli_mpy_baud(a), port, &pe);
     if (rc != PORT_OK) {
         *port = NULL;
-        int code = cli_mpy_port_code(rc);
+        int code = conn_port_code(rc);
         mf_err_set(e, code, "%s", pe.message[0] != '\0' ? pe.message : port_status_text(rc));
         mf_err_set_os(e, rc, pe.os_error);
         return code;
@@ -251,7 +229,7 @@ static int cli_repl_send(struct port *port, const uint8_t *buf, size_t n, bool *
     int rc = len > 0 ? port_write(port, buf, len, CLI_REPL_WRITE_MS, &pe) : PORT_OK;
     *quit = stop != NULL;
     if (rc != PORT_OK) {
-        int code = cli_mpy_port_code(rc);
+        int code = conn_port_code(rc);
         mf_err_set(e, code, "%s", rc == PORT_ERR_GONE ? "The board was unplugged." : pe.message);
         mf_err_set_os(e, rc, pe.os_error);
         return code;
@@ -270,7 +248,7 @@ static int cli_repl_receive(struct port *port, struct cli_term *term, uint32_t w
         return MF_OK;
     }
     if (rc != PORT_OK) {
-        int code = cli_mpy_port_code(rc);
+        int code = conn_port_code(rc);
         mf_err_set(e, code, "%s",
                    rc == PORT_ERR_GONE ? "The board was unplugged: its port disappeared. Plug it "
                                          "back in and run mflash repl again."

@@ -105,6 +105,9 @@ size_t conn_reset_plan(enum port_kind kind, bool windows, struct conn_reset_stra
 size_t conn_reset_steps(const struct conn_reset_strategy *s, bool rewrite_dtr,
                         struct conn_step *out, size_t max);
 
+/* The engine's code (enum mf_err) for a port layer's status (enum port_status). */
+int conn_port_code(int port_status);
+
 /* The hard reset that runs the firmware: RTS asserted, 100 ms, released. */
 size_t conn_hard_reset_steps(bool rewrite_dtr, struct conn_step *out, size_t max);
 

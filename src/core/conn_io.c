@@ -21,7 +21,7 @@ static const struct {
         {PORT_ERR_NO_MEMORY, MF_ERR_NO_MEMORY},
 };
 
-int conn_port_fail(struct mf_error *e, int port_status, const struct port_error *pe)
+int conn_port_code(int port_status)
 {
     int code = MF_ERR_IO;
     for (size_t i = 0; i < sizeof CONN_PORT_ERRORS / sizeof CONN_PORT_ERRORS[0]; i++) {
@@ -29,6 +29,12 @@ int conn_port_fail(struct mf_error *e, int port_status, const struct port_error 
             code = CONN_PORT_ERRORS[i].mf;
         }
     }
+    return code;
+}
+
+int conn_port_fail(struct mf_error *e, int port_status, const struct port_error *pe)
+{
+    int code = conn_port_code(port_status);
     mf_err_set(e, code, "%s", pe->message[0] != '\0' ? pe->message : port_status_text(port_status));
     mf_err_set_os(e, port_status, pe->os_error);
     return code;
