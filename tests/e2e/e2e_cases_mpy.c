@@ -254,6 +254,8 @@ static bool case_repl_pipe(struct e2e *t)
 {
     static const char INPUT[] = "print(6*7)\r";
     bool ok = e2e_sim_start(t, E2E_PTY, "0", USED_BOARD);
+    /* Typed before MicroPython's REPL is up, the bytes would go to the booting chip. */
+    ok = ok && e2e_sim_wait_state(t, E2E_ARGS("micropython"), E2E_STATE_MS);
     if (ok) {
         e2e_mflash_input(t, E2E_SHORT_RUN_MS, INPUT, strlen(INPUT),
                          E2E_ARGS("-p", E2E_PORT, "repl"));
@@ -275,6 +277,8 @@ static bool case_repl_interrupt(struct e2e *t)
     static const char INPUT[] = "while True:\r pass\r\r\x03";
     double interrupts = -1;
     bool ok = e2e_sim_start(t, E2E_PTY, "0", USED_BOARD);
+    /* Typed before MicroPython's REPL is up, the bytes would go to the booting chip. */
+    ok = ok && e2e_sim_wait_state(t, E2E_ARGS("micropython"), E2E_STATE_MS);
     if (ok) {
         e2e_mflash_input(t, E2E_SHORT_RUN_MS, INPUT, strlen(INPUT),
                          E2E_ARGS("-p", E2E_PORT, "repl", "--quiet-ms", "300"));
