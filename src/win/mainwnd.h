@@ -241,6 +241,8 @@ void mainwnd_term_toggle_rts(struct app *app);
 void mainwnd_term_soft_reset(struct app *app);
 void mainwnd_term_session_log(struct app *app);
 void mainwnd_term_notify(struct app *app, const NMHDR *hdr);
+/* Hands work to the session (it takes r->data either way); says why when it cannot. */
+bool mainwnd_term_request(struct app *app, struct session_request *r);
 /* A sentence in the stage line (and the log) about the terminal's work. */
 void mainwnd_term_status(struct app *app, enum mf_log_level level, const char *text);
 void mainwnd_term_state(struct app *app, const struct winmsg_term_state *t);
@@ -258,7 +260,6 @@ void mainwnd_files_refresh(struct app *app);
 void mainwnd_files_notify(struct app *app, const NMHDR *hdr);
 void mainwnd_files_op(struct app *app, struct winmsg_term_op *m);
 void mainwnd_files_upload_path(struct app *app, const wchar_t *path);
-bool mainwnd_files_request(struct app *app, struct session_request *r);
 void mainwnd_term_drain(struct app *app);
 void mainwnd_term_flush(struct app *app);
 void mainwnd_term_append(struct app *app, const char *text);

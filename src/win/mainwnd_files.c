@@ -60,27 +60,11 @@ static bool files_selected(const struct app *app, char *out, size_t max)
     return utf_narrow_buf(name, out, max);
 }
 
-bool mainwnd_files_request(struct app *app, struct session_request *r)
-{
-    bool ok = app->session != NULL && !app->console.gone && session_request(app->session, r);
-    if (!ok) {
-        mainwnd_term_status(app, MF_LOG_WARN,
-                            app->session == NULL || app->console.gone
-                                    ? "Not connected: press Connect on the Terminal tab first."
-                                    : "The terminal is still busy; try again when it has "
-                                      "finished.");
-    }
-    free(r->data);
-    r->data = NULL;
-    mainwnd_term_update_controls(app);
-    return ok;
-}
-
 void mainwnd_files_refresh(struct app *app)
 {
     struct session_request r = {.op = SESSION_OP_FS_LIST};
     snprintf(r.path, sizeof r.path, "%s", app->console.files_dir);
-    mainwnd_files_request(app, &r);
+    mainwnd_term_request(app, &r);
 }
 
 void mainwnd_files_upload_path(struct app *app, const wchar_t *path)
@@ -117,7 +101,7 @@ void mainwnd_files_upload_path(struct app *app, const wchar_t *path)
     files_board_path(app, name, r.path, sizeof r.path);
     r.data = (char *)data;
     r.len = size;
-    if (mainwnd_files_request(app, &r)) {
+    if (mainwnd_term_request(app, &r)) {
         char text[FILES_TEXT_MAX];
         snprintf(text, sizeof text, "Uploading %s (%zu bytes)\xe2\x80\xa6", r.path, size);
         mainwnd_term_status(app, MF_LOG_INFO, text);
@@ -150,7 +134,7 @@ void mainwnd_files_download(struct app *app)
     files_board_path(app, name, r.path, sizeof r.path);
     wcsncpy(app->console.download_to, path, MAX_PATH - 1);
     app->console.download_to[MAX_PATH - 1] = L'\0';
-    mainwnd_files_request(app, &r);
+    mainwnd_term_request(app, &r);
 }
 
 void mainwnd_files_delete(struct app *app)
@@ -159,7 +143,7 @@ void mainwnd_files_delete(struct app *app)
     char name[SESSION_PATH_MAX];
     if (files_selected(app, name, sizeof name)) {
         files_board_path(app, name, r.path, sizeof r.path);
-        mainwnd_files_request(app, &r);
+        mainwnd_term_request(app, &r);
     }
 }
 

@@ -257,11 +257,13 @@ void mainwnd_term_connect_toggle(struct app *app)
     }
 }
 
-static void term_request(struct app *app, struct session_request *r)
+bool mainwnd_term_request(struct app *app, struct session_request *r)
 {
+    bool ok = false;
     if (app->session == NULL || app->console.gone) {
-        mainwnd_term_status(app, MF_LOG_WARN, "Not connected: press Connect first.");
-    } else if (!session_request(app->session, r)) {
+        mainwnd_term_status(app, MF_LOG_WARN,
+                            "Not connected: press Connect on the Terminal tab first.");
+    } else if (!(ok = session_request(app->session, r))) {
         mainwnd_term_status(app, MF_LOG_WARN,
                             "The terminal is still busy with the last request; try again when "
                             "it has finished.");
@@ -269,6 +271,7 @@ static void term_request(struct app *app, struct session_request *r)
     free(r->data);
     r->data = NULL;
     mainwnd_term_update_controls(app);
+    return ok;
 }
 
 void mainwnd_term_baud_chosen(struct app *app)
@@ -278,7 +281,7 @@ void mainwnd_term_baud_chosen(struct app *app)
         struct session_request r = {.op = SESSION_OP_BAUD, .baud = TERM_BAUDS[i]};
         app->console.baud = TERM_BAUDS[i];
         if (app->session != NULL && !app->console.gone) {
-            term_request(app, &r);
+            mainwnd_term_request(app, &r);
         }
     }
 }
@@ -286,19 +289,19 @@ void mainwnd_term_baud_chosen(struct app *app)
 void mainwnd_term_reset(struct app *app)
 {
     struct session_request r = {.op = SESSION_OP_RESET_BOARD};
-    term_request(app, &r);
+    mainwnd_term_request(app, &r);
 }
 
 void mainwnd_term_bootloader(struct app *app)
 {
     struct session_request r = {.op = SESSION_OP_BOOTLOADER};
-    term_request(app, &r);
+    mainwnd_term_request(app, &r);
 }
 
 void mainwnd_term_soft_reset(struct app *app)
 {
     struct session_request r = {.op = SESSION_OP_SOFT_RESET};
-    term_request(app, &r);
+    mainwnd_term_request(app, &r);
 }
 
 static void term_set_lines(struct app *app, bool dtr, bool rts)
@@ -306,7 +309,7 @@ static void term_set_lines(struct app *app, bool dtr, bool rts)
     struct session_request r = {.op = SESSION_OP_LINES, .dtr = dtr, .rts = rts};
     app->console.dtr = dtr;
     app->console.rts = rts;
-    term_request(app, &r);
+    mainwnd_term_request(app, &r);
 }
 
 void mainwnd_term_toggle_dtr(struct app *app)
@@ -350,7 +353,8 @@ static void term_paste(struct app *app, const char *text, size_t len)
 {
     if (memchr(text, '\n', len) == NULL && len <= TERM_WRITE_MAX) {
         if (app->session == NULL || !session_write(app->session, text, len)) {
-            mainwnd_term_status(app, MF_LOG_WARN, "Not connected: press Connect first.");
+            mainwnd_term_status(app, MF_LOG_WARN,
+                                "Not connected: press Connect on the Terminal tab first.");
         }
         return;
     }
@@ -358,7 +362,7 @@ static void term_paste(struct app *app, const char *text, size_t len)
     struct session_request r = {.op = SESSION_OP_PASTE, .data = malloc(len), .len = len};
     if (r.data != NULL) {
         memcpy(r.data, text, len);
-        term_request(app, &r);
+        mainwnd_term_request(app, &r);
     }
 }
 

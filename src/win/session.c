@@ -284,9 +284,8 @@ static void session_take_request(struct session *s)
     LeaveCriticalSection(&s->req_lock);
     if (have) {
         atomic_store(&s->cancel, false);
-        session_run_request(s, &r);
+        session_run_request(s, &r); /* its result clears `busy` before it is posted */
         free(r.data);
-        atomic_store(&s->busy, false);
     }
 }
 
