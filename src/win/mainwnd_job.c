@@ -325,6 +325,7 @@ void mainwnd_job_term_state(struct app *app, const struct winmsg_term_state *t)
     switch (t->event) {
     case WINMSG_TERM_OPENED:
     case WINMSG_TERM_BAUD:
+    case WINMSG_TERM_BACK:
         if (boot->active) {
             boot->deadline_ms = mainwnd_now_ms() + boot->wait_ms;
         }

@@ -394,12 +394,10 @@ void mainwnd_term_state(struct app *app, const struct winmsg_term_state *t)
 {
     char text[TERM_LINE_MAX];
     switch (t->event) {
-    case WINMSG_TERM_OPENED:
-        if (t->reconnected) {
-            app->console.gone = false;
-            mainwnd_term_append(app, "[The board is back: connected again.]");
-            mainwnd_term_status(app, MF_LOG_INFO, t->text);
-        }
+    case WINMSG_TERM_BACK:
+        app->console.gone = false;
+        mainwnd_term_append(app, "[The board is back: connected again.]");
+        mainwnd_term_status(app, MF_LOG_INFO, t->text);
         break;
     case WINMSG_TERM_GONE:
         app->console.gone = true;
@@ -412,6 +410,7 @@ void mainwnd_term_state(struct app *app, const struct winmsg_term_state *t)
         mainwnd_term_status(app, MF_LOG_WARN, text);
         mainwnd_term_disconnect(app);
         break;
+    case WINMSG_TERM_OPENED:
     case WINMSG_TERM_BAUD:
     case WINMSG_TERM_CLOSED: break;
     }

@@ -313,15 +313,9 @@ static bool session_replug(struct session *s)
             atomic_store(&s->gone, false);
             s->boot.phase = SESSION_BOOT_DONE;
             s->io_errors = 0;
-            struct winmsg_term_state *m = calloc(1, sizeof *m);
-            if (m != NULL) {
-                m->event = WINMSG_TERM_OPENED;
-                m->baud = s->opt.baud;
-                m->reconnected = true;
-                snprintf(m->text, sizeof m->text, "%s is back: connected again at %u baud.",
-                         s->opt.port, (unsigned)s->opt.baud);
-                session_post(s, WM_MF_TERM_STATE, m);
-            }
+            session_post_state(s, WINMSG_TERM_BACK, s->opt.baud,
+                               "%s is back: connected again at %u baud.", s->opt.port,
+                               (unsigned)s->opt.baud);
             return true;
         }
     }

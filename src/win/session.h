@@ -6,7 +6,7 @@
  * rate. Longer work - a paced paste, a reset, MicroPython file transfers (src/mpy) - is asked for
  * with session_request() and done on the reader thread between reads; it reports with
  * WM_MF_TERM_OP. When the port vanishes the thread says so (WINMSG_TERM_GONE) and opens the same
- * port again as soon as it comes back (WINMSG_TERM_OPENED with `reconnected`). */
+ * port again as soon as it comes back (WINMSG_TERM_BACK). */
 #ifndef MF_SESSION_H
 #define MF_SESSION_H
 

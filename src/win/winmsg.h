@@ -63,12 +63,12 @@ enum winmsg_term_event {
     WINMSG_TERM_GONE,       /* the port vanished (unplugged) */
     WINMSG_TERM_FAILED,     /* could not open; text says why */
     WINMSG_TERM_CLOSED,     /* the reader ended and released the port */
+    WINMSG_TERM_BACK,       /* the port came back after WINMSG_TERM_GONE and is open again */
 };
 
 struct winmsg_term_state {
     enum winmsg_term_event event;
     uint32_t baud;
-    bool reconnected; /* OPENED: the port came back after WINMSG_TERM_GONE */
     char text[WINMSG_TEXT_MAX];
 };
 
